@@ -1,0 +1,159 @@
+import math
+
+import pytest
+import torch
+
+from vaessl_lib import TrainConfig, Trainer, VaesslError, load_checkpoint, save_checkpoint, train_method
+from vaessl_lib.data import SSLSplit
+from vaessl_lib.models import M2, NOTES_CONFIG, M2Config, SupervisedClassifier
+
+
+def make_split(n_labeled: int, n_unlabeled: int) -> SSLSplit:
+    g = torch.Generator().manual_seed(1)
+    yl = torch.arange(n_labeled) % 10
+    return SSLSplit(torch.rand(n_labeled, 1, 28, 28, generator=g), yl,
+                    torch.rand(n_unlabeled, 1, 28, 28, generator=g), torch.arange(n_unlabeled) % 10,
+                    torch.rand(20, 1, 28, 28, generator=g), torch.arange(20) % 10, 10,
+                    torch.arange(n_labeled), torch.arange(n_unlabeled))
+
+
+class Recorder(torch.nn.Module):
+    """A stand-in model that records which examples every step sees."""
+
+    num_classes = 10
+    uses_unlabeled = True
+
+    def __init__(self):
+        super().__init__()
+        self.w = torch.nn.Parameter(torch.zeros(1))
+        self.seen_labeled, self.seen_unlabeled = [], []
+
+    def training_loss(self, batch, state):
+        self.seen_labeled.append(batch.x_labeled[:, 0, 0, :2].clone())
+        self.seen_unlabeled.append(None if batch.x_unlabeled is None else batch.x_unlabeled[:, 0, 0, :2].clone())
+        return {"loss": self.w.sum() * 0 + self.w.pow(2).sum()}
+
+    def accuracy(self, x, y):
+        return 0.0
+
+
+def test_notes_schedule_takes_exactly_two_steps_per_epoch_with_100_labels():
+    split = make_split(100, 3900)
+    model = Recorder()
+    hist = Trainer(model, split, TrainConfig(epochs=3, schedule="zip", batch_labeled=64, batch_unlabeled=128,
+                                             device="cpu", progress=False), log=None).fit()
+    assert [r["steps"] for r in hist] == [2, 2, 2]
+    assert len(model.seen_labeled) == 6
+    assert [len(b) for b in model.seen_labeled[:2]] == [64, 36]   # zip stops with the labelled loader
+
+
+def test_notes_method_on_mnist5k_takes_two_steps_per_epoch():
+    res = train_method("notes", "mnist-5k", 100, epochs=2, seed=0, device="cpu", log=None, progress=False)
+    assert res.train_config.schedule == "zip"
+    assert [r["steps"] for r in res.history] == [2, 2]
+    assert res.model.config.entropy == "notes" and res.model.config.classifier.name == "linear"
+
+
+def test_faithful_schedule_cycles_labels_across_the_whole_unlabelled_pool():
+    split = make_split(100, 1000)
+    model = Recorder()
+    trainer = Trainer(model, split, TrainConfig(epochs=1, schedule="cycle", batch_labeled=64, batch_unlabeled=128,
+                                                device="cpu", progress=False), log=None)
+    hist = trainer.fit()
+    assert hist[0]["steps"] == math.ceil(1000 / 128) == len(model.seen_labeled)
+    # every unlabelled example exactly once per epoch
+    seen_u = torch.cat(model.seen_unlabeled)
+    assert len(seen_u) == 1000
+    assert len(torch.unique(seen_u, dim=0)) == 1000
+    # every labelled batch is full, and the labelled set is cycled evenly (counts differ by at most 1)
+    assert all(len(b) == 64 for b in model.seen_labeled)
+    lab = torch.cat(model.seen_labeled)
+    _, counts = torch.unique(lab, dim=0, return_counts=True)
+    assert len(counts) == 100 and counts.max() - counts.min() <= 1
+
+
+def test_same_seed_gives_the_same_history_on_cpu(tiny_split):
+    def run():
+        torch.manual_seed(0)
+        model = M2(M2Config(hidden=32, latent=4, **{k: v for k, v in NOTES_CONFIG.items() if k not in ("hidden", "latent")}))
+        cfg = TrainConfig(epochs=2, batch_labeled=8, batch_unlabeled=32, device="cpu", progress=False, seed=3)
+        return [{k: v for k, v in r.items() if k != "seconds"} for r in Trainer(model, tiny_split, cfg, log=None).fit()]
+    assert run() == run()
+
+
+def test_history_holds_every_term_accuracy_and_time(tiny_dataset):
+    res = train_method("m2", tiny_dataset, 20, epochs=2, seed=0, device="cpu", log=None, progress=False,
+                       hidden=32, latent=4, batch_unlabeled=64)
+    row = res.history.last
+    for key in ("epoch", "steps", "loss", "labeled_neg_elbo", "ce", "U", "entropy", "train_accuracy",
+                "unlabeled_accuracy", "test_accuracy", "seconds"):
+        assert key in row
+    assert all(math.isfinite(v) for v in row.values())
+
+
+def test_loss_falls_on_a_fixed_split(tiny_dataset):
+    res = train_method("m2", tiny_dataset, 20, epochs=6, seed=0, device="cpu", log=None, progress=False,
+                       hidden=64, latent=4, batch_unlabeled=32, lr=1e-3)
+    losses = res.history.column("loss")
+    assert losses[-1] < losses[0]
+
+
+def test_supervised_learns_the_tiny_task(tiny_dataset):
+    res = train_method("supervised", tiny_dataset, 50, epochs=5, seed=0, device="cpu", log=None, progress=False)
+    assert res.test_accuracy > 0.8
+
+
+def test_unknown_override_is_a_clear_error(tiny_dataset):
+    with pytest.raises(VaesslError, match="no setting 'colour'"):
+        train_method("m2", tiny_dataset, 20, epochs=1, colour="red")
+
+
+@pytest.mark.parametrize("bad", [dict(epochs=-1), dict(schedule="random"), dict(lr=0.0), dict(batch_labeled=0)])
+def test_bad_train_config_is_a_clear_error(bad):
+    with pytest.raises(VaesslError):
+        TrainConfig(**bad)
+
+
+@pytest.mark.parametrize("method", ["supervised", "notes", "m2"])
+def test_checkpoint_round_trip_predicts_the_same(tmp_path, tiny_dataset, method):
+    res = train_method(method, tiny_dataset, 20, epochs=1, seed=0, device="cpu", log=None, progress=False,
+                       out=tmp_path, classifier="cnn" if method == "m2" else None)
+    assert (tmp_path / "history.csv").read_text().startswith("epoch,steps")
+    model = load_checkpoint(tmp_path / "model.pt")
+    x = tiny_dataset.x_test
+    assert torch.equal(model.predict(x), res.model.predict(x))
+    proba = model.predict_proba(x.reshape(len(x), 784))
+    assert proba.shape == (len(x), 10)
+    assert torch.allclose(proba.sum(1), torch.ones(len(x)), atol=1e-5)
+    assert model.checkpoint["method"] == method and len(model.checkpoint["history"]) == 1
+
+
+def test_predict_rejects_bad_input_with_clear_messages():
+    model = SupervisedClassifier()
+    with pytest.raises(VaesslError, match="divide by 255"):
+        model.predict(torch.full((2, 784), 255.0))
+    with pytest.raises(VaesslError, match="shape"):
+        model.predict(torch.rand(2, 3, 28, 28))
+    with pytest.raises(VaesslError, match="dtype"):
+        model.predict(torch.zeros(2, 784, dtype=torch.uint8))
+    with pytest.raises(VaesslError, match="numpy"):
+        model.predict([[0.0] * 784])
+
+
+def test_corrupt_or_mismatched_checkpoint_is_a_clear_error(tmp_path):
+    bad = tmp_path / "bad.pt"
+    bad.write_bytes(b"not a checkpoint at all")
+    with pytest.raises(VaesslError, match="corrupt"):
+        load_checkpoint(bad)
+    model = M2(M2Config(hidden=16, latent=2))
+    path = save_checkpoint(tmp_path / "m.pt", model, "m2")
+    payload = torch.load(path, weights_only=True)
+    payload["model_config"]["latent"] = 3        # config no longer fits the weights
+    torch.save(payload, tmp_path / "edited.pt")
+    with pytest.raises(VaesslError, match="does not match"):
+        load_checkpoint(tmp_path / "edited.pt")
+    torch.save({"weights": 1}, tmp_path / "foreign.pt")
+    with pytest.raises(VaesslError, match="not a vaessl checkpoint"):
+        load_checkpoint(tmp_path / "foreign.pt")
+    with pytest.raises(VaesslError, match="does not exist"):
+        load_checkpoint(tmp_path / "missing.pt")

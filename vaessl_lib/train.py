@@ -1,0 +1,234 @@
+"""The one training loop, used by every method of the book.
+
+Introduced in Chapter 5 and reused everywhere after.  A model plugs in by
+answering two calls (see :mod:`vaessl_lib.models.base`):
+
+* ``model.training_loss(batch, state) -> {"loss": ..., <named terms>}``
+* ``model.logits(x)`` (through ``predict``) for the accuracies.
+
+The loop decides which examples each step sees:
+
+* ``schedule="cycle"`` (faithful): one epoch is one pass over the *unlabelled*
+  pool; labelled batches are drawn from a stream of reshuffled passes over the
+  labelled set, so the few labels are cycled across the whole pool.
+* ``schedule="zip"`` (the lecture notes): ``zip(labelled_loader, unlabelled_loader)``
+  stops at the shorter loader, so 100 labels in batches of 64 make an
+  "epoch" of 2 optimiser steps.
+
+Extension points: :class:`Callback` hooks run at the start and end of every
+epoch (KL warm-up reads :class:`TrainState`; pseudo-labelling methods can add
+labelled examples between epochs), and subclasses may override
+:meth:`Trainer.epoch_plan`.
+"""
+
+from __future__ import annotations
+
+import csv
+import math
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Callable, Iterator
+
+import torch
+from tqdm.auto import tqdm
+
+from .data import SSLSplit
+from .errors import VaesslError
+from .models.base import Batch, Classifies, TrainState
+from .runtime import resolve_device, seed_everything
+
+SCHEDULES = ("cycle", "zip")
+
+
+@dataclass
+class TrainConfig:
+    """Optimiser and loop settings; saved in checkpoints next to the model config."""
+
+    epochs: int = 20
+    batch_labeled: int = 64
+    batch_unlabeled: int = 128
+    lr: float = 1e-3
+    beta1: float = 0.9
+    weight_decay: float = 0.0
+    schedule: str = "cycle"
+    seed: int = 0
+    device: str = "auto"
+    eval_unlabeled: bool = True
+    progress: bool = True
+
+    def __post_init__(self) -> None:
+        if isinstance(self.epochs, bool) or not isinstance(self.epochs, int) or self.epochs < 0:
+            raise VaesslError(f"epochs must be a non-negative integer, got {self.epochs!r}")
+        if self.batch_labeled < 1 or self.batch_unlabeled < 1:
+            raise VaesslError("batch sizes must be positive")
+        if not self.lr > 0:
+            raise VaesslError(f"the learning rate must be positive, got {self.lr}")
+        if self.schedule not in SCHEDULES:
+            raise VaesslError(f"schedule must be one of {SCHEDULES}, got {self.schedule!r}")
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+class History(list):
+    """Per-epoch records (dicts): epoch, steps, every loss term, accuracies, seconds."""
+
+    def column(self, key: str) -> list[float]:
+        return [row.get(key, float("nan")) for row in self]
+
+    @property
+    def last(self) -> dict:
+        return self[-1] if self else {}
+
+    def to_csv(self, path: str | Path) -> None:
+        keys: list[str] = []
+        for row in self:
+            keys += [k for k in row if k not in keys]
+        with open(path, "w", newline="") as fh:
+            writer = csv.DictWriter(fh, fieldnames=keys)
+            writer.writeheader()
+            writer.writerows(self)
+
+
+class Callback:
+    """Hooks into the loop; override what you need."""
+
+    def on_epoch_start(self, trainer: "Trainer", epoch: int) -> None:
+        pass
+
+    def on_epoch_end(self, trainer: "Trainer", epoch: int, record: dict) -> None:
+        pass
+
+
+def format_record(record: dict, epochs: int) -> str:
+    """One log line per epoch, in the spirit of the lecture notes' printout."""
+    terms = "  ".join(f"{k} {v:.4f}" for k, v in record.items()
+                      if k not in ("epoch", "steps", "seconds") and not k.endswith("accuracy"))
+    accs = "  ".join(f"{k.replace('accuracy', 'acc')} {v:.4f}" for k, v in record.items() if k.endswith("accuracy"))
+    return f"Epoch {record['epoch']:>3}/{epochs}  steps {record['steps']}  {terms}  {accs}  ({record['seconds']:.1f}s)"
+
+
+class Trainer:
+    """Trains ``model`` on ``split`` with Adam; see the module docstring for the schedules."""
+
+    def __init__(self, model: Classifies, split: SSLSplit, config: TrainConfig | None = None,
+                 callbacks: list[Callback] | tuple[Callback, ...] = (),
+                 log: Callable[[str], None] | None = print) -> None:
+        self.config = config or TrainConfig()
+        self.device = resolve_device(self.config.device)
+        self.model = model.to(self.device)
+        self.split = split.to(self.device)
+        self.callbacks = list(callbacks)
+        self.log = log
+        self.history = History()
+        self.generator = seed_everything(self.config.seed)
+        self.optimizer = torch.optim.Adam(self.model.parameters(), lr=self.config.lr,
+                                          betas=(self.config.beta1, 0.999),
+                                          weight_decay=self.config.weight_decay)
+        self.uses_unlabeled = getattr(model, "uses_unlabeled", True)
+        self._label_stream = torch.empty(0, dtype=torch.long)
+        self.state = TrainState(epochs=self.config.epochs, steps_per_epoch=self.steps_per_epoch())
+        if len(self.split.y_labeled) == 0:
+            raise VaesslError("the split has no labelled examples")
+
+    # ------------------------------------------------------------------ batches
+    def steps_per_epoch(self) -> int:
+        n_l, n_u = len(self.split.y_labeled), len(self.split.x_unlabeled)
+        b_l, b_u = self.config.batch_labeled, self.config.batch_unlabeled
+        if self.config.schedule == "zip":
+            return max(1, min(math.ceil(n_l / b_l), math.ceil(n_u / b_u)))
+        return max(1, math.ceil(n_u / b_u))
+
+    def _chunks(self, n: int, size: int) -> list[torch.Tensor]:
+        """A shuffled pass over range(n) in chunks of ``size``; a last chunk of 1 joins the previous one
+        (batch-norm cannot train on a single example)."""
+        perm = torch.randperm(n, generator=self.generator)
+        chunks = list(perm.split(size))
+        if len(chunks) > 1 and len(chunks[-1]) == 1:
+            chunks[-2] = torch.cat([chunks[-2], chunks.pop()])
+        return chunks
+
+    def _next_labeled(self, size: int) -> torch.Tensor:
+        """Next ``size`` labelled indices from an endless stream of reshuffled passes."""
+        n = len(self.split.y_labeled)
+        size = min(size, n)
+        while len(self._label_stream) < size:
+            self._label_stream = torch.cat([self._label_stream, torch.randperm(n, generator=self.generator)])
+        out, self._label_stream = self._label_stream[:size], self._label_stream[size:]
+        return out
+
+    def epoch_plan(self) -> list[tuple[torch.Tensor, torch.Tensor | None]]:
+        """Index pairs (labelled, unlabelled) for every step of one epoch."""
+        n_l, n_u = len(self.split.y_labeled), len(self.split.x_unlabeled)
+        b_l, b_u = self.config.batch_labeled, self.config.batch_unlabeled
+        unl = self._chunks(n_u, b_u) if n_u else []
+        if self.config.schedule == "zip":
+            lab = self._chunks(n_l, b_l)
+            return list(zip(lab, unl))  # stops at the shorter loader, as the notes' zip does
+        steps = self.steps_per_epoch()
+        return [(self._next_labeled(b_l), unl[i] if i < len(unl) else None) for i in range(steps)]
+
+    def batches(self, plan) -> Iterator[Batch]:
+        s, dev = self.split, self.device
+        for lab, unl in plan:
+            lab = lab.to(dev)
+            xu = s.x_unlabeled[unl.to(dev)] if (self.uses_unlabeled and unl is not None) else None
+            yield Batch(s.x_labeled[lab], s.y_labeled[lab], xu)
+
+    # ------------------------------------------------------------------ loop
+    def evaluate(self) -> dict[str, float]:
+        """Accuracy on the labelled set, the unlabelled pool (true labels hidden from training) and the test set."""
+        s, m = self.split, self.model
+        out = {"train_accuracy": m.accuracy(s.x_labeled, s.y_labeled)}
+        if self.config.eval_unlabeled and len(s.y_unlabeled):
+            out["unlabeled_accuracy"] = m.accuracy(s.x_unlabeled, s.y_unlabeled)
+        out["test_accuracy"] = m.accuracy(s.x_test, s.y_test)
+        return out
+
+    def fit(self) -> History:
+        cfg = self.config
+        total = cfg.epochs * self.state.steps_per_epoch
+        bar = tqdm(total=total, desc="training", unit="step", disable=not cfg.progress or total == 0,
+                   leave=False, dynamic_ncols=True)
+        try:
+            for epoch in range(len(self.history), cfg.epochs):
+                self.state.epoch = epoch
+                for cb in self.callbacks:
+                    cb.on_epoch_start(self, epoch)
+                start = time.perf_counter()
+                self.model.train()
+                sums: dict[str, torch.Tensor] = {}
+                plan = self.epoch_plan()
+                for batch in self.batches(plan):
+                    terms = self.model.training_loss(batch, self.state)
+                    self.optimizer.zero_grad(set_to_none=True)
+                    terms["loss"].backward()
+                    self.optimizer.step()
+                    self.state.step += 1
+                    for k, v in terms.items():
+                        sums[k] = sums.get(k, 0.0) + v.detach()
+                    bar.update(1)
+                record: dict = {"epoch": epoch + 1, "steps": len(plan)}
+                for k, v in sums.items():
+                    record[k] = float(v) / max(1, len(plan))
+                if not math.isfinite(record.get("loss", 0.0)):
+                    raise VaesslError(f"training diverged in epoch {epoch + 1} (loss = {record['loss']}); "
+                                      f"lower the learning rate or check the inputs are in [0, 1]")
+                record.update(self.evaluate())
+                record["seconds"] = time.perf_counter() - start
+                self.history.append(record)
+                bar.set_postfix(epoch=epoch + 1, test_acc=f"{record['test_accuracy']:.3f}")
+                for cb in self.callbacks:
+                    cb.on_epoch_end(self, epoch, record)
+                if self.log:
+                    self.log(format_record(record, cfg.epochs))
+        finally:
+            bar.close()
+        return self.history
+
+
+def fit(model: Classifies, split: SSLSplit, config: TrainConfig | None = None,
+        callbacks: list[Callback] | tuple[Callback, ...] = (), log: Callable[[str], None] | None = print) -> History:
+    """Train ``model`` on ``split`` with the one training loop; returns the per-epoch history."""
+    return Trainer(model, split, config, callbacks, log).fit()
