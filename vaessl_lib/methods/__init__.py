@@ -98,9 +98,11 @@ class RunResult:
 def train_method(method: str, dataset: str | Dataset = "mnist-5k", labels: int = 100, epochs: int | None = None,
                  seed: int = 0, classifier: str | ClassifierSpec | None = None, device: str = "auto",
                  out: str | Path | None = None, log: Callable[[str], None] | None = print,
-                 progress: bool = True, split: SSLSplit | None = None, **overrides: Any) -> RunResult:
+                 progress: bool = True, split: SSLSplit | None = None, callbacks: list[Callback] | tuple = (),
+                 **overrides: Any) -> RunResult:
     """Build ``method``'s model for a labelled/unlabelled split, train it, optionally save it.
 
+    ``callbacks`` hook into the loop (see :class:`vaessl_lib.train.Callback`).
     The split is drawn with ``seed`` (the same seed gives the same labelled
     examples for every method, so comparisons are fair).  With ``out`` the
     run writes ``out/history.csv`` and ``out/model.pt``.
@@ -116,7 +118,7 @@ def train_method(method: str, dataset: str | Dataset = "mnist-5k", labels: int =
     config = TrainConfig(**settings)
     seed_everything(seed)
     model = spec.build(split, classifier_spec(classifier) if classifier is not None else None, model_over)
-    callbacks = spec.callbacks(model_over) if spec.callbacks else []
+    callbacks = [*(spec.callbacks(model_over) if spec.callbacks else []), *callbacks]
     trainer = Trainer(model, split, config, callbacks, log)
     history = trainer.fit()
     if out is not None:

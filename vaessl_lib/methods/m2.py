@@ -41,6 +41,7 @@ def _build(split, classifier: ClassifierSpec | None, overrides: dict, base: dict
         fields.update(paper_weights(len(split.y_labeled), len(split.x_unlabeled), alpha))
     elif weights == "notes":
         fields.update({k: NOTES_CONFIG[k] for k in ("labeled_weight", "unlabeled_weight", "classification_weight")})
+    fields.update({k: v for k, v in over.items() if k.endswith("_weight")})  # explicit weights win
     if classifier is not None:
         fields["classifier"] = classifier
     return M2(M2Config(num_classes=split.num_classes, **fields))

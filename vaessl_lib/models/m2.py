@@ -48,6 +48,9 @@ class M2Config:
     The three weights multiply the batch-averaged labelled bound, classification
     loss and unlabelled bound (see :func:`paper_weights` for the paper's values).
     ``kl_warmup`` is the fraction of training over which the KL weight rises from 0 to 1.
+    ``classifier_warmup`` is the fraction of training during which the unlabelled bound
+    treats q(y|x) as fixed weights (no gradient into the classifier), so the generative
+    model first learns the classes from the classifier rather than the reverse.
     ``reduction`` is ``"mean"`` (average over the batch) or ``"sum"`` (sum over it).
     """
 
@@ -64,6 +67,7 @@ class M2Config:
     unlabeled_weight: float = 1.0
     include_log_prior: bool = True
     kl_warmup: float = 0.0
+    classifier_warmup: float = 0.0
     reduction: str = "mean"
     alpha: float | None = None  # the paper's alpha, recorded when the weights came from it
 
@@ -74,8 +78,9 @@ class M2Config:
             raise VaesslError(f"entropy must be one of {ENTROPY_SIGNS}, got {self.entropy!r}")
         if self.reduction not in ("mean", "sum"):
             raise VaesslError(f"reduction must be 'mean' or 'sum', got {self.reduction!r}")
-        if not 0.0 <= self.kl_warmup <= 1.0:
-            raise VaesslError(f"kl_warmup is a fraction of training in [0, 1], got {self.kl_warmup}")
+        for name in ("kl_warmup", "classifier_warmup"):
+            if not 0.0 <= getattr(self, name) <= 1.0:
+                raise VaesslError(f"{name} is a fraction of training in [0, 1], got {getattr(self, name)}")
         if self.latent < 1 or self.hidden < 1:
             raise VaesslError("latent and hidden sizes must be positive")
 
@@ -181,8 +186,15 @@ class M2(Classifies):
         rows = self.bound(x_rep, y_rep, None if noise is None else noise.reshape(k * b, -1),
                           self.kl_weight(state))
         neg_elbo = rows["neg_elbo"].reshape(k, b).t()                              # (B, K)
-        return self._combine(self.logits(x), neg_elbo,
+        return self._combine(self._unlabeled_logits(x, state), neg_elbo,
                              rows["recon"].reshape(k, b).t(), rows["kl"].reshape(k, b).t())
+
+    def _unlabeled_logits(self, x: torch.Tensor, state: TrainState | None) -> torch.Tensor:
+        """q(y|x)'s logits for the unlabelled bound, detached during the classifier warm-up."""
+        logits = self.logits(x)
+        if state is not None and state.progress < self.config.classifier_warmup:
+            logits = logits.detach()
+        return logits
 
     def unlabeled_terms_loop(self, x: torch.Tensor, state: TrainState | None = None,
                              noise: torch.Tensor | None = None) -> dict[str, torch.Tensor]:
@@ -198,7 +210,7 @@ class M2(Classifies):
             y = torch.full((b,), c, dtype=torch.long, device=x.device)
             cols.append(self.bound(x_flat, y, None if noise is None else noise[c], self.kl_weight(state)))
         stack = {key: torch.stack([col[key] for col in cols], dim=1) for key in ("neg_elbo", "recon", "kl")}
-        return self._combine(self.logits(x), stack["neg_elbo"], stack["recon"], stack["kl"])
+        return self._combine(self._unlabeled_logits(x, state), stack["neg_elbo"], stack["recon"], stack["kl"])
 
     def _combine(self, logits: torch.Tensor, neg_elbo: torch.Tensor, recon: torch.Tensor,
                  kl: torch.Tensor) -> dict[str, torch.Tensor]:

@@ -1,0 +1,94 @@
+#!/usr/bin/env python3
+"""The project's two commands, with nothing but Python 3.11 and pip on the machine.
+
+    python3 dev.py book    # set up .venv, build the book (executing every notebook) into _build/html
+    python3 dev.py test    # set up .venv, run every test: unit tests and notebook validation (nbval)
+
+Each command creates ``.venv`` on first use and installs the package with its
+``book`` and ``test`` extras plus the pinned torch of ``requirements-ci.txt``
+(set ``TORCH_SPEC`` to install another torch, e.g. ``TORCH_SPEC="torch torchvision"``).
+Later runs reuse the environment unless ``pyproject.toml`` or the pins changed.
+Extra arguments after ``test`` go to pytest (``python3 dev.py test -k m2``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import subprocess
+import sys
+import venv
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+VENV = Path(os.environ.get("VAESSL_VENV", ROOT / ".venv"))
+BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
+PY = BIN / ("python.exe" if os.name == "nt" else "python")
+
+
+def run(*cmd: str | Path, **kw) -> None:
+    print("+", " ".join(map(str, cmd)), flush=True)
+    subprocess.run([str(c) for c in cmd], check=True, cwd=ROOT, **kw)
+
+
+def ensure_env() -> None:
+    """Create .venv and install what the book and the tests need (once per change of the pins)."""
+    pins = (ROOT / "requirements-ci.txt").read_text()
+    torch_spec = os.environ.get("TORCH_SPEC", "")
+    stamp_text = hashlib.sha256(((ROOT / "pyproject.toml").read_text() + pins + torch_spec).encode()).hexdigest()
+    stamp = VENV / ".vaessl-installed"
+    if stamp.exists() and stamp.read_text() == stamp_text and PY.exists():
+        return
+    if not PY.exists():
+        print(f"creating {VENV}", flush=True)
+        venv.EnvBuilder(with_pip=True, clear=True).create(VENV)
+    run(PY, "-m", "pip", "install", "--quiet", "--upgrade", "pip")
+    if torch_spec:
+        run(PY, "-m", "pip", "install", "--quiet", *torch_spec.split())
+    else:
+        run(PY, "-m", "pip", "install", "--quiet", "-r", ROOT / "requirements-ci.txt")
+    run(PY, "-m", "pip", "install", "--quiet", "-e", f"{ROOT}[test,book]")
+    run(PY, "-m", "ipykernel", "install", "--sys-prefix", "--name", "python3", "--display-name", "Python 3 (vaessl)")
+    stamp.write_text(stamp_text)
+
+
+def env_vars() -> dict[str, str]:
+    env = dict(os.environ)
+    env["PATH"] = f"{BIN}{os.pathsep}{env.get('PATH', '')}"
+    env.setdefault("MPLBACKEND", "Agg")
+    env.setdefault("PYDEVD_DISABLE_FILE_VALIDATION", "1")
+    return env
+
+
+def book(args: list[str]) -> int:
+    ensure_env()
+    if "--clean" in args:
+        shutil.rmtree(ROOT / "_build", ignore_errors=True)
+    run(BIN / "jupyter-book", "build", ".", "--builder", "html", "-W", "--keep-going", env=env_vars())
+    print(f"\nThe book is in {ROOT / '_build' / 'html' / 'index.html'}")
+    return 0
+
+
+def test(args: list[str]) -> int:
+    ensure_env()
+    # unit tests, then every notebook executed by nbval (outputs checked where marked NBVAL_CHECK_OUTPUT)
+    run(PY, "-m", "pytest", "tests", *args, env=env_vars())
+    run(PY, "-m", "pytest", "--nbval-lax", "--nbval-current-env", "-p", "no:cacheprovider", "notebooks",
+        *[a for a in args if a in ("-x", "-q", "-v")], env=env_vars())
+    return 0
+
+
+def main(argv: list[str]) -> int:
+    if not argv or argv[0] not in ("book", "test"):
+        print(__doc__)
+        return 2
+    try:
+        return {"book": book, "test": test}[argv[0]](argv[1:])
+    except subprocess.CalledProcessError as exc:
+        print(f"\nfailed ({exc.returncode}): {' '.join(map(str, exc.cmd))}", file=sys.stderr)
+        return exc.returncode or 1
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

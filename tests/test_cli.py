@@ -1,0 +1,79 @@
+"""The command line, run as users run it: ``python -m vaessl_lib ...`` in a subprocess."""
+
+import csv
+import re
+import subprocess
+import sys
+
+import pytest
+
+
+def cli(*args, cwd=None):
+    return subprocess.run([sys.executable, "-m", "vaessl_lib", *args], capture_output=True, text=True,
+                          cwd=cwd, timeout=600)
+
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory):
+    out = tmp_path_factory.mktemp("run")
+    proc = cli("train", "--method", "notes", "--dataset", "mnist-5k", "--labels", "100", "--epochs", "3",
+               "--seed", "0", "--out", str(out), "--device", "cpu", "--no-progress")
+    return proc, out
+
+
+def test_train_prints_epochs_and_final_accuracy_and_writes_files(trained):
+    proc, out = trained
+    assert proc.returncode == 0, proc.stderr
+    lines = proc.stdout.strip().splitlines()
+    assert sum(line.startswith("Epoch ") for line in lines) == 3
+    assert re.fullmatch(r"test_accuracy=0\.\d{4}", lines[-1])
+    rows = list(csv.DictReader(open(out / "history.csv")))
+    assert len(rows) == 3 and {"ce", "U", "test_accuracy", "seconds"} <= set(rows[0])
+    assert (out / "model.pt").is_file()
+
+
+def test_evaluate_prints_the_same_accuracy(trained):
+    proc, out = trained
+    ev = cli("evaluate", "--checkpoint", str(out / "model.pt"), "--dataset", "mnist-5k", "--device", "cpu")
+    assert ev.returncode == 0, ev.stderr
+    assert ev.stdout.strip() == proc.stdout.strip().splitlines()[-1]
+
+
+@pytest.mark.parametrize("classifier", ["mlp", "cnn"])
+def test_classifier_option_applies_to_every_method(tmp_path, classifier):
+    proc = cli("train", "--method", "supervised", "--labels", "100", "--epochs", "1", "--out", str(tmp_path),
+               "--classifier", classifier, "--device", "cpu", "--no-progress")
+    assert proc.returncode == 0, proc.stderr
+    import torch
+    ck = torch.load(tmp_path / "model.pt", weights_only=True)
+    assert ck["model_config"]["classifier"]["name"] == classifier
+
+
+def test_help_documents_every_option():
+    text = cli("train", "--help").stdout
+    for opt in ("--method", "--dataset", "--labels", "--epochs", "--seed", "--out", "--device", "--classifier",
+                "--alpha", "--lr", "--data-root", "--no-progress", "supervised", "notes", "m2", "mnist-5k"):
+        assert opt in text, opt
+    text = cli("evaluate", "--help").stdout
+    for opt in ("--checkpoint", "--dataset", "--device"):
+        assert opt in text
+    assert "train" in cli("--help").stdout
+
+
+@pytest.mark.parametrize("args, needle", [
+    (["train", "--method", "magic", "--out", "x"], "invalid choice"),
+    (["train", "--method", "m2", "--dataset", "cifar", "--out", "x"], "invalid choice"),
+    (["train", "--method", "m2", "--labels", "105", "--out", "x"], "multiple of 10"),
+    (["train", "--method", "m2", "--labels", "5000", "--out", "x"], "at most"),
+    (["train", "--method", "m2", "--epochs", "-3", "--out", "x"], "--epochs"),
+    (["train", "--method", "notes", "--alpha", "5", "--out", "x"], "--alpha"),
+    (["evaluate", "--checkpoint", "missing.pt"], "does not exist"),
+    (["evaluate", "--checkpoint", "corrupt.pt"], "corrupt"),
+])
+def test_bad_input_gets_one_line_and_nonzero_exit(tmp_path, args, needle):
+    (tmp_path / "corrupt.pt").write_bytes(b"\x80\x02garbage")
+    proc = cli(*args, cwd=tmp_path)
+    assert proc.returncode != 0
+    assert "Traceback" not in proc.stderr
+    err = proc.stderr.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("error:") and needle in err[0], proc.stderr
