@@ -21,6 +21,7 @@ from __future__ import annotations
 import dataclasses
 
 from ..errors import VaesslError
+from ..train import Callback
 from ..models.classifiers import ClassifierSpec
 from ..models.m2 import M2, NOTES_CONFIG, M2Config, paper_weights
 from . import Method, register
@@ -47,6 +48,25 @@ def _build(split, classifier: ClassifierSpec | None, overrides: dict, base: dict
     return M2(M2Config(num_classes=split.num_classes, **fields))
 
 
+class ClassifierRestart(Callback):
+    """At the end of the classifier warm-up, re-initialise q(y|x) and its Adam state.
+
+    During the warm-up the generative model learns the classes from the
+    supervised classifier; restarting the classifier afterwards lets eq. 7 pull
+    an uncommitted q(y|x) towards the generative model's posterior instead of
+    leaving it stuck where the supervised fit made it confidently wrong.
+    """
+
+    def on_epoch_start(self, trainer, epoch: int) -> None:
+        model = trainer.model
+        if not (model.config.classifier_restart and model.config.classifier_warmup > 0):
+            return
+        if epoch == round(model.config.classifier_warmup * trainer.config.epochs) and epoch > 0:
+            model.reset_classifier()
+            for p in model.classifier.parameters():
+                trainer.optimizer.state.pop(p, None)
+
+
 register(Method(
     name="notes",
     summary="the lecture notes' M2 recipe, defects included (linear classifier, zip epoch, +H, 1/0.1/1.0)",
@@ -61,4 +81,5 @@ register(Method(
     build=lambda split, clf, over: _build(split, clf, over, M2_DEFAULTS),
     train_defaults=dict(epochs=50, batch_labeled=64, batch_unlabeled=128, lr=3e-4, schedule="cycle"),
     model_fields=MODEL_FIELDS,
+    callbacks=lambda over: [ClassifierRestart()],
 ))

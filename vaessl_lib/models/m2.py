@@ -68,6 +68,9 @@ class M2Config:
     include_log_prior: bool = True
     kl_warmup: float = 0.0
     classifier_warmup: float = 0.0
+    classifier_restart: bool = False
+    warmup_keeps_entropy: bool = False
+    freeze_generative_after_warmup: bool = False
     reduction: str = "mean"
     alpha: float | None = None  # the paper's alpha, recorded when the weights came from it
 
@@ -183,18 +186,26 @@ class M2(Classifies):
         x_flat = x.reshape(b, -1)
         x_rep = x_flat.unsqueeze(0).expand(k, b, x_flat.shape[1]).reshape(k * b, -1)
         y_rep = torch.arange(k, device=x.device).repeat_interleave(b)           # 0..0, 1..1, ...
-        rows = self.bound(x_rep, y_rep, None if noise is None else noise.reshape(k * b, -1),
-                          self.kl_weight(state))
+        with torch.set_grad_enabled(torch.is_grad_enabled() and not self.generative_frozen(state)):
+            rows = self.bound(x_rep, y_rep, None if noise is None else noise.reshape(k * b, -1),
+                              self.kl_weight(state))
         neg_elbo = rows["neg_elbo"].reshape(k, b).t()                              # (B, K)
-        return self._combine(self._unlabeled_logits(x, state), neg_elbo,
-                             rows["recon"].reshape(k, b).t(), rows["kl"].reshape(k, b).t())
+        return self._combine(self.logits(x), neg_elbo, rows["recon"].reshape(k, b).t(),
+                             rows["kl"].reshape(k, b).t(), self.in_classifier_warmup(state))
 
-    def _unlabeled_logits(self, x: torch.Tensor, state: TrainState | None) -> torch.Tensor:
-        """q(y|x)'s logits for the unlabelled bound, detached during the classifier warm-up."""
-        logits = self.logits(x)
-        if state is not None and state.progress < self.config.classifier_warmup:
-            logits = logits.detach()
-        return logits
+    def in_classifier_warmup(self, state: TrainState | None) -> bool:
+        return state is not None and state.progress < self.config.classifier_warmup
+
+    def generative_frozen(self, state: TrainState | None) -> bool:
+        """After the warm-up, optionally train only q(y|x) against the fixed generative model."""
+        return (self.config.freeze_generative_after_warmup and state is not None
+                and self.config.classifier_warmup > 0 and not self.in_classifier_warmup(state))
+
+    def reset_classifier(self) -> None:
+        """Re-initialise q(y|x) (used when the classifier warm-up ends with ``classifier_restart``)."""
+        for module in self.classifier.modules():
+            if module is not self.classifier and hasattr(module, "reset_parameters"):
+                module.reset_parameters()
 
     def unlabeled_terms_loop(self, x: torch.Tensor, state: TrainState | None = None,
                              noise: torch.Tensor | None = None) -> dict[str, torch.Tensor]:
@@ -210,12 +221,16 @@ class M2(Classifies):
             y = torch.full((b,), c, dtype=torch.long, device=x.device)
             cols.append(self.bound(x_flat, y, None if noise is None else noise[c], self.kl_weight(state)))
         stack = {key: torch.stack([col[key] for col in cols], dim=1) for key in ("neg_elbo", "recon", "kl")}
-        return self._combine(self._unlabeled_logits(x, state), stack["neg_elbo"], stack["recon"], stack["kl"])
+        return self._combine(self.logits(x), stack["neg_elbo"], stack["recon"], stack["kl"],
+                             self.in_classifier_warmup(state))
 
     def _combine(self, logits: torch.Tensor, neg_elbo: torch.Tensor, recon: torch.Tensor,
-                 kl: torch.Tensor) -> dict[str, torch.Tensor]:
+                 kl: torch.Tensor, warmup: bool = False) -> dict[str, torch.Tensor]:
+        live = logits
+        if warmup:  # classifier warm-up: q(y|x) weighs the bound but receives no gradient from it
+            logits = logits.detach()
         q = torch.softmax(logits, dim=-1)                                   # q(y|x), (B, K)
-        entropy = categorical_entropy(logits)                               # H(q(y|x)), (B,)
+        entropy = categorical_entropy(live if self.config.warmup_keeps_entropy else logits)  # H(q(y|x))
         expected = (q * neg_elbo).sum(dim=-1)                               # sum_y q(y|x) (-L(x,y))
         sign = -1.0 if self.config.entropy == "paper" else 1.0
         return {"U": expected + sign * entropy, "expected_neg_elbo": expected, "entropy": entropy,
@@ -230,7 +245,11 @@ class M2(Classifies):
             + w_u\,\overline{\mathcal U(x_u)}
         """
         c = self.config
-        lab = self.labeled_terms(batch.x_labeled, batch.y_labeled, state)
+        if self.generative_frozen(state):
+            lab = {"neg_elbo": torch.zeros(len(batch.y_labeled), device=batch.y_labeled.device),
+                   "ce": F.cross_entropy(self.logits(batch.x_labeled), batch.y_labeled, reduction="none")}
+        else:
+            lab = self.labeled_terms(batch.x_labeled, batch.y_labeled, state)
         out = {
             "labeled_neg_elbo": self._reduce(lab["neg_elbo"]),
             "ce": self._reduce(lab["ce"]),
