@@ -116,3 +116,32 @@ def test_every_classifier_reads_both_shapes(name):
     net = ClassifierSpec(name, hidden=32).build(10).eval()
     assert net(torch.rand(5, 1, 28, 28)).shape == (5, 10)
     assert net(torch.rand(5, 784)).shape == (5, 10)
+
+
+def test_classifier_warmup_detaches_q_from_the_unlabelled_bound():
+    from vaessl_lib.models import TrainState
+    torch.manual_seed(0)
+    m = M2(M2Config(hidden=32, latent=4, classifier=ClassifierSpec("mlp", hidden=16, batchnorm=False),
+                    classifier_warmup=0.5, freeze_generative_after_warmup=True))
+    x = torch.rand(8, 784)
+    early, late = TrainState(step=1, epochs=10, steps_per_epoch=10), TrainState(step=60, epochs=10, steps_per_epoch=10)
+
+    def grads(state):
+        m.zero_grad()
+        m.unlabeled_terms(x, state)["U"].mean().backward()
+        clf = sum(p.grad.abs().sum() for p in m.classifier.parameters() if p.grad is not None)
+        gen = sum(p.grad.abs().sum() for p in [*m.encoder.parameters(), *m.decoder.parameters()] if p.grad is not None)
+        return float(clf), float(gen)
+
+    clf_early, gen_early = grads(early)
+    assert clf_early == 0.0 and gen_early > 0.0      # warm-up: only the generative model learns from U
+    clf_late, gen_late = grads(late)
+    assert clf_late > 0.0 and gen_late == 0.0        # afterwards: only q(y|x) learns, against the fixed model
+
+
+def test_classifier_restart_reinitialises_q():
+    torch.manual_seed(0)
+    m = M2(M2Config(hidden=16, latent=2, classifier=ClassifierSpec("mlp", hidden=8)))
+    before = [p.clone() for p in m.classifier.parameters()]
+    m.reset_classifier()
+    assert any(not torch.equal(a, b) for a, b in zip(before, m.classifier.parameters()))

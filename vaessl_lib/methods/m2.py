@@ -79,7 +79,7 @@ register(Method(
     name="m2",
     summary="faithful M2 (Kingma et al. 2014, eq. 6-9): sum over labels, -H, alpha-weighted classifier",
     build=lambda split, clf, over: _build(split, clf, over, M2_DEFAULTS),
-    train_defaults=dict(epochs=50, batch_labeled=64, batch_unlabeled=128, lr=3e-4, schedule="cycle"),
+    train_defaults=dict(epochs=50, batch_labeled=64, batch_unlabeled=128, lr=1e-3, schedule="cycle"),
     model_fields=MODEL_FIELDS,
     callbacks=lambda over: [ClassifierRestart()],
 ))

@@ -87,17 +87,24 @@ class ClassifierSpec:
     hidden: int = 500
     batchnorm: bool = True
     dropout: float = 0.0
+    layers: int = 2
+    activation: str = "relu"
 
     def __post_init__(self) -> None:
         if self.name not in CLASSIFIERS:
             raise VaesslError(f"unknown classifier {self.name!r}; choose one of {', '.join(CLASSIFIERS)}")
+        if self.activation not in ("relu", "softplus", "elu"):
+            raise VaesslError(f"unknown activation {self.activation!r}; choose relu, softplus or elu")
+        if self.layers < 1 or self.hidden < 1:
+            raise VaesslError("the classifier needs at least one hidden layer of at least one unit")
 
     def build(self, num_classes: int = 10) -> nn.Module:
         """Build the network (``linear`` ignores the size options; ``hidden`` sizes the ``mlp``)."""
         if self.name == "linear":
             return LinearClassifier(num_classes)
         if self.name == "mlp":
-            return MLPClassifier(num_classes, hidden=self.hidden, batchnorm=self.batchnorm, dropout=self.dropout)
+            return MLPClassifier(num_classes, hidden=self.hidden, layers=self.layers, batchnorm=self.batchnorm,
+                                 act=self.activation, dropout=self.dropout)
         return CNNClassifier(num_classes, batchnorm=self.batchnorm, dropout=self.dropout)
 
 

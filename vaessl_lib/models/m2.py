@@ -51,6 +51,9 @@ class M2Config:
     ``classifier_warmup`` is the fraction of training during which the unlabelled bound
     treats q(y|x) as fixed weights (no gradient into the classifier), so the generative
     model first learns the classes from the classifier rather than the reverse.
+    ``freeze_generative_after_warmup`` then trains only q(y|x) against the fixed generative
+    model (block-coordinate descent on eq. 9), and ``classifier_restart`` re-initialises
+    q(y|x) when the warm-up ends (see :class:`vaessl_lib.methods.m2.ClassifierRestart`).
     ``reduction`` is ``"mean"`` (average over the batch) or ``"sum"`` (sum over it).
     """
 
@@ -69,7 +72,6 @@ class M2Config:
     kl_warmup: float = 0.0
     classifier_warmup: float = 0.0
     classifier_restart: bool = False
-    warmup_keeps_entropy: bool = False
     freeze_generative_after_warmup: bool = False
     reduction: str = "mean"
     alpha: float | None = None  # the paper's alpha, recorded when the weights came from it
@@ -226,11 +228,10 @@ class M2(Classifies):
 
     def _combine(self, logits: torch.Tensor, neg_elbo: torch.Tensor, recon: torch.Tensor,
                  kl: torch.Tensor, warmup: bool = False) -> dict[str, torch.Tensor]:
-        live = logits
         if warmup:  # classifier warm-up: q(y|x) weighs the bound but receives no gradient from it
             logits = logits.detach()
         q = torch.softmax(logits, dim=-1)                                   # q(y|x), (B, K)
-        entropy = categorical_entropy(live if self.config.warmup_keeps_entropy else logits)  # H(q(y|x))
+        entropy = categorical_entropy(logits)                               # H(q(y|x)), (B,)
         expected = (q * neg_elbo).sum(dim=-1)                               # sum_y q(y|x) (-L(x,y))
         sign = -1.0 if self.config.entropy == "paper" else 1.0
         return {"U": expected + sign * entropy, "expected_neg_elbo": expected, "entropy": entropy,
