@@ -157,3 +157,23 @@ def test_corrupt_or_mismatched_checkpoint_is_a_clear_error(tmp_path):
         load_checkpoint(tmp_path / "foreign.pt")
     with pytest.raises(VaesslError, match="does not exist"):
         load_checkpoint(tmp_path / "missing.pt")
+
+
+@pytest.mark.parametrize("switch", [dict(schedule="cycle"), dict(entropy="paper"), dict(classifier="mlp"),
+                                    dict(weights="paper")])
+def test_each_notes_defect_is_one_switch(tiny_dataset, switch):
+    res = train_method("notes", tiny_dataset, 20, epochs=1, seed=0, device="cpu", log=None, progress=False, **switch)
+    cfg, model_cfg = res.train_config, res.model.config
+    if "schedule" in switch:
+        assert cfg.schedule == "cycle"
+    if "entropy" in switch:
+        assert model_cfg.entropy == "paper"
+    if "classifier" in switch:
+        assert model_cfg.classifier.name == "mlp"
+    if "weights" in switch:
+        assert model_cfg.classification_weight == pytest.approx(0.1)   # alpha / N with alpha = 0.1 N
+        assert model_cfg.unlabeled_weight == pytest.approx(180 / 200)
+    untouched = {"schedule": "zip", "entropy": "notes"}
+    for key, value in untouched.items():
+        if key not in switch:
+            assert (cfg.schedule if key == "schedule" else model_cfg.entropy) == value
