@@ -72,6 +72,8 @@ def main() -> None:
     ap.add_argument("--threads", type=int, default=max(1, (os.cpu_count() or 1) // 2))
     ap.add_argument("--device", default="cpu")
     ap.add_argument("--out", default=None, help="JSON-lines file (default results/accuracy_<dataset>.jsonl)")
+    ap.add_argument("--eval-unlabeled", action="store_true",
+                    help="also measure accuracy on the unlabelled pool every epoch (slow for the CNN)")
     args = ap.parse_args()
 
     jobs = []
@@ -84,7 +86,7 @@ def main() -> None:
                     jobs.append(dict(method=method, classifier=clf, epochs=args.epochs))
             for j in jobs[-(1 if method == "notes" else len(args.classifiers)):]:
                 j.update(seed=seed, dataset=args.dataset, labels=args.labels, threads=args.threads,
-                         device=args.device)
+                         device=args.device, overrides={"eval_unlabeled": args.eval_unlabeled})
     if args.epochs is None:
         from vaessl_lib.methods import get_method
         for j in jobs:
