@@ -13,13 +13,17 @@ def model():
     return M2(M2Config(classifier=ClassifierSpec("mlp", hidden=64), hidden=64, latent=8)).eval()
 
 
-def test_batched_bound_equals_per_class_loop(model):
+@pytest.mark.parametrize("vae_batchnorm", [False, True])
+def test_batched_bound_equals_per_class_loop(vae_batchnorm):
+    torch.manual_seed(0)
+    model = M2(M2Config(classifier=ClassifierSpec("mlp", hidden=64), hidden=64, latent=8,
+                        vae_batchnorm=vae_batchnorm)).eval()
     x = torch.rand(16, 1, 28, 28)
     noise = torch.randn(10, 16, 8)
     batched = model.unlabeled_terms(x, noise=noise)
     looped = model.unlabeled_terms_loop(x, noise=noise)
     for key in ("U", "expected_neg_elbo", "entropy", "recon", "kl"):
-        assert torch.allclose(batched[key], looped[key], atol=1e-5, rtol=1e-6), key
+        assert torch.allclose(batched[key], looped[key], atol=1e-5, rtol=1e-5), key
 
 
 def test_batched_bound_is_one_pass(model, monkeypatch):

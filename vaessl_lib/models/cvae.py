@@ -8,6 +8,7 @@ can evaluate every class at once (see :meth:`vaessl_lib.models.m2.M2.unlabeled_t
 from __future__ import annotations
 
 import torch
+import torch.nn.functional as F
 from torch import nn
 
 from .classifiers import activation
@@ -36,6 +37,21 @@ class Encoder(nn.Module):
 
     def forward(self, x_flat: torch.Tensor, y_onehot: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         h = self.body(torch.cat([x_flat, y_onehot], dim=-1))
+        return self.mu(h), self.logvar(h).clamp(-12.0, 8.0)
+
+    def forward_all_labels(self, x_flat: torch.Tensor, k: int) -> tuple[torch.Tensor, torch.Tensor]:
+        r"""q(z|x,y) for every image and every label at once; rows are class-major (y=0 block first).
+
+        The first layer is linear in the concatenation, :math:`W[x; y] + b = (W_x x + b) + W_y y`,
+        so the expensive :math:`W_x x` (784 inputs) is computed once per image and the label part
+        (one column of :math:`W_y` per class) is broadcast over the K copies.
+        """
+        first: nn.Linear = self.body[0]
+        d = x_flat.shape[-1]
+        hx = F.linear(x_flat, first.weight[:, :d], first.bias)                   # (B, H), once per image
+        hy = first.weight[:, d:d + k].t()                                        # (K, H), one row per label
+        h = (hy.unsqueeze(1) + hx.unsqueeze(0)).reshape(k * len(x_flat), -1)     # (K*B, H)
+        h = self.body[1:](h)
         return self.mu(h), self.logvar(h).clamp(-12.0, 8.0)
 
 

@@ -147,14 +147,16 @@ class M2(Classifies):
         return min(1.0, state.progress / w)
 
     def bound(self, x_flat: torch.Tensor, y: torch.Tensor, noise: torch.Tensor | None = None,
-              kl_weight: float = 1.0) -> dict[str, torch.Tensor]:
+              kl_weight: float = 1.0, posterior: tuple[torch.Tensor, torch.Tensor] | None = None
+              ) -> dict[str, torch.Tensor]:
         r"""Eq. 6 for rows of (x, y): returns ``recon`` :math:`-\log p(x|y,z)`, ``kl`` and ``neg_elbo``.
 
         ``y`` holds integer labels; ``noise`` (same shape as z) fixes
-        :math:`\epsilon` of the reparameterisation :math:`z=\mu+\sigma\epsilon`.
+        :math:`\epsilon` of the reparameterisation :math:`z=\mu+\sigma\epsilon`; ``posterior``
+        passes q(z|x,y)'s (mu, logvar) when they were already computed.
         """
         y1 = F.one_hot(y, self.num_classes).to(x_flat.dtype)
-        mu, logvar = self.encoder(x_flat, y1)
+        mu, logvar = self.encoder(x_flat, y1) if posterior is None else posterior
         eps = torch.randn_like(mu) if noise is None else noise
         z = mu + torch.exp(0.5 * logvar) * eps                         # reparameterisation trick
         recon = bernoulli_nll(self.decoder(z, y1), x_flat)             # -log p(x | y, z)
@@ -189,8 +191,9 @@ class M2(Classifies):
         x_rep = x_flat.unsqueeze(0).expand(k, b, x_flat.shape[1]).reshape(k * b, -1)
         y_rep = torch.arange(k, device=x.device).repeat_interleave(b)           # 0..0, 1..1, ...
         with torch.set_grad_enabled(torch.is_grad_enabled() and not self.generative_frozen(state)):
+            mu, logvar = self.encoder.forward_all_labels(x_flat, k)            # W_x x computed once per image
             rows = self.bound(x_rep, y_rep, None if noise is None else noise.reshape(k * b, -1),
-                              self.kl_weight(state))
+                              self.kl_weight(state), posterior=(mu, logvar))
         neg_elbo = rows["neg_elbo"].reshape(k, b).t()                              # (B, K)
         return self._combine(self.logits(x), neg_elbo, rows["recon"].reshape(k, b).t(),
                              rows["kl"].reshape(k, b).t(), self.in_classifier_warmup(state))
