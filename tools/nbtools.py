@@ -6,7 +6,8 @@
 Outputs are stripped in git except for cells marked ``# NBVAL_CHECK_OUTPUT``:
 those hold seeded, stable text (split sizes, label counts, shapes) that
 ``pytest --nbval-lax`` compares on every run, so their reference output is
-committed (text only, no execution counts).
+committed (text only; nbval compares only cells that carry an execution count,
+so those cells keep the count 1 and every other cell has none).
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ def text_only(outputs: list) -> list:
             kept.append(nbformat.v4.new_output("stream", name="stdout", text=out["text"]))
         elif out.get("output_type") == "execute_result" and "text/plain" in out.get("data", {}):
             kept.append(nbformat.v4.new_output("execute_result", data={"text/plain": out["data"]["text/plain"]},
-                                               execution_count=None))
+                                               execution_count=1))
     return kept
 
 
@@ -39,9 +40,10 @@ def strip_nb(nb) -> bool:
         if cell.cell_type != "code":
             continue
         new = text_only(cell.outputs) if is_checked(cell) else []
-        if new != cell.outputs or cell.execution_count is not None:
+        count = 1 if new else None
+        if new != cell.outputs or cell.execution_count != count:
             changed = True
-        cell.outputs, cell.execution_count = new, None
+        cell.outputs, cell.execution_count = new, count
         for key in ("execution", "collapsed", "scrolled"):
             if key in cell.metadata:
                 cell.metadata.pop(key)
