@@ -91,8 +91,10 @@ class RunResult:
 
     @property
     def test_accuracy(self) -> float:
-        return self.history.last.get("test_accuracy", float("nan")) if self.history else \
-            self.model.accuracy(self.split.x_test, self.split.y_test)
+        """Test accuracy after the last epoch (measured now if no epoch was trained)."""
+        if self.history:
+            return self.history.last["test_accuracy"]
+        return self.model.accuracy(self.split.x_test, self.split.y_test)
 
 
 def train_method(method: str, dataset: str | Dataset = "mnist-5k", labels: int = 100, epochs: int | None = None,
