@@ -72,7 +72,7 @@ def book(args: list[str]) -> int:
 
 def test(args: list[str]) -> int:
     ensure_env()
-    # unit tests, then every notebook executed by nbval (outputs checked where marked NBVAL_CHECK_OUTPUT)
+    # unit tests, then every notebook executed by nbval (its asserts check the stable facts it states)
     run(PY, "-m", "pytest", "tests", *args, env=env_vars())
     run(PY, "-m", "pytest", "--nbval-lax", "--nbval-current-env", "-p", "no:cacheprovider", "notebooks",
         *[a for a in args if a in ("-x", "-q", "-v")], env=env_vars())
