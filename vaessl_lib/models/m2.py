@@ -169,8 +169,12 @@ class M2(Classifies):
         """Eq. 6 and the classification loss for a labelled batch, per example."""
         x_flat = x.reshape(len(x), -1)
         terms = self.bound(x_flat, y, noise, self.kl_weight(state))
-        terms["ce"] = F.cross_entropy(self.logits(x), y, reduction="none")   # -log q(y|x)
+        terms["ce"] = self.classification_loss(x, y)
         return terms
+
+    def classification_loss(self, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+        r"""The classification term of eq. 9 per example: :math:`-\log q(y\mid x)`."""
+        return F.cross_entropy(self.logits(x), y, reduction="none")
 
     def unlabeled_terms(self, x: torch.Tensor, state: TrainState | None = None,
                         noise: torch.Tensor | None = None) -> dict[str, torch.Tensor]:
@@ -251,7 +255,7 @@ class M2(Classifies):
         c = self.config
         if self.generative_frozen(state):
             lab = {"neg_elbo": torch.zeros(len(batch.y_labeled), device=batch.y_labeled.device),
-                   "ce": F.cross_entropy(self.logits(batch.x_labeled), batch.y_labeled, reduction="none")}
+                   "ce": self.classification_loss(batch.x_labeled, batch.y_labeled)}
         else:
             lab = self.labeled_terms(batch.x_labeled, batch.y_labeled, state)
         out = {
