@@ -14,6 +14,7 @@ and prints a Markdown table (mean ± std over seeds, epochs, CPU minutes per run
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import os
 import statistics
@@ -24,13 +25,21 @@ from pathlib import Path
 RESULTS = Path(__file__).parent / "results"
 
 
+@functools.lru_cache(maxsize=2)
+def dataset(name: str):
+    """Each worker process loads a dataset once, not once per run."""
+    from vaessl_lib import load_dataset
+
+    return load_dataset(name, verbose=False)
+
+
 def one_run(job: dict) -> dict:
     import torch
 
     torch.set_num_threads(job["threads"])
-    from vaessl_lib import load_dataset, split_labeled_unlabeled, train_method
+    from vaessl_lib import split_labeled_unlabeled, train_method
 
-    data = load_dataset(job["dataset"], verbose=False)
+    data = dataset(job["dataset"])
     split = split_labeled_unlabeled(data, job["labels"], job["seed"])
     t0, c0 = time.perf_counter(), time.process_time()
     res = train_method(job["method"], data, job["labels"], epochs=job["epochs"], seed=job["seed"],
@@ -76,22 +85,18 @@ def main() -> None:
                     help="also measure accuracy on the unlabelled pool every epoch (slow for the CNN)")
     args = ap.parse_args()
 
+    epochs = args.epochs
+    if epochs is None:
+        from vaessl_lib.methods import get_method
+        epochs = get_method("m2").train_defaults["epochs"]
+    common = dict(dataset=args.dataset, labels=args.labels, threads=args.threads, device=args.device,
+                  overrides={"eval_unlabeled": args.eval_unlabeled})
     jobs = []
     for seed in args.seeds:
         for method in args.methods:
-            if method == "notes":
-                jobs.append(dict(method="notes", classifier="linear", epochs=args.notes_epochs))
-            else:
-                for clf in args.classifiers:
-                    jobs.append(dict(method=method, classifier=clf, epochs=args.epochs))
-            for j in jobs[-(1 if method == "notes" else len(args.classifiers)):]:
-                j.update(seed=seed, dataset=args.dataset, labels=args.labels, threads=args.threads,
-                         device=args.device, overrides={"eval_unlabeled": args.eval_unlabeled})
-    if args.epochs is None:
-        from vaessl_lib.methods import get_method
-        for j in jobs:
-            if j["epochs"] is None:
-                j["epochs"] = get_method("m2").train_defaults["epochs"]
+            # the notes' recipe runs as the notes run it; every other method once per classifier
+            runs = [("linear", args.notes_epochs)] if method == "notes" else [(c, epochs) for c in args.classifiers]
+            jobs += [dict(method=method, classifier=clf, epochs=e, seed=seed, **common) for clf, e in runs]
     out = Path(args.out or RESULTS / f"accuracy_{args.dataset}.jsonl")
     out.parent.mkdir(parents=True, exist_ok=True)
     rows = []

@@ -12,6 +12,7 @@ summary line per variant is printed.
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import statistics
 import time
@@ -58,10 +59,16 @@ VARIANTS: dict[str, tuple[str, dict]] = {
 }
 
 
+@functools.lru_cache(maxsize=1)
+def mnist5k():
+    """Each worker process loads the data once, not once per run."""
+    return load_dataset("mnist-5k")
+
+
 def run(job: tuple) -> dict:
     name, seed, epochs, classifier, threads = job
     torch.set_num_threads(threads)
-    data = load_dataset("mnist-5k")
+    data = mnist5k()
     method, over = VARIANTS[name]
     over = dict(over)
     clf = classifier
