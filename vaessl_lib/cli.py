@@ -16,7 +16,7 @@ from typing import Sequence
 
 from .data import DATASETS
 from .errors import VaesslError
-from .models.classifiers import CLASSIFIERS
+from .models.classifiers import CLASSIFIERS, ClassifierSpec
 from .runtime import DEVICES
 
 
@@ -59,7 +59,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     parser = _Parser(prog="python -m vaessl_lib",
                      description="Train and evaluate the semi-supervised models of the vaessl course book.")
-    sub = parser.add_subparsers(dest="command", metavar="{train,evaluate}", parser_class=_Parser)
+    sub = parser.add_subparsers(dest="command", metavar="{train,evaluate,sample}", parser_class=_Parser)
     sub.required = True
 
     methods_help = "; ".join(f"{name}: {m.summary}" for name, m in METHODS.items())
@@ -83,6 +83,20 @@ def build_parser() -> argparse.ArgumentParser:
     tr.add_argument("--alpha", type=_positive_float, default=None,
                     help="m2 only: the paper's alpha weighting the classification loss (default 0.1*N)")
     tr.add_argument("--lr", type=_positive_float, default=None, help="Adam learning rate (default: the method's)")
+    tr.add_argument("--threshold", type=float, default=None, metavar="T",
+                    help="self-training, co-training, m2-pseudo: confidence in (0, 1) above which an unlabelled "
+                         "example gets a pseudo-label (default 0.95)")
+    tr.add_argument("--label-noise", type=float, default=0.0, metavar="R",
+                    help="flip this share of the labels to other classes, in [0, 1) (symmetric noise; for "
+                         "co-teaching and its supervised baseline; default 0)")
+    tr.add_argument("--shift", type=_non_negative_int, default=None, metavar="PX",
+                    help="random shifts of up to PX pixels on training batches (supervised, self-training, "
+                         "co-training, co-teaching, pi; default: 2 for pi, 0 otherwise)")
+    tr.add_argument("--dropout", type=float, default=None, metavar="P",
+                    help="dropout rate of the classifier network, in [0, 1) (default: 0.3 for pi, 0 otherwise)")
+    tr.add_argument("--view", default=None, metavar="VIEW",
+                    help="co-training only: how the pixels are split into two views: top-bottom (default), "
+                         "left-right or even-odd")
     tr.add_argument("--device", default="auto", choices=DEVICES, help="auto (cuda, mps, cpu), cpu, cuda or mps")
     tr.add_argument("--data-root", default=None, metavar="DIR",
                     help="where datasets are stored or downloaded (default: $VAESSL_DATA or ~/.cache/vaessl_lib/data)")
@@ -95,7 +109,31 @@ def build_parser() -> argparse.ArgumentParser:
                     help=f"dataset whose test set to use: {', '.join(DATASETS)} (default: mnist-5k)")
     ev.add_argument("--device", default="auto", choices=DEVICES, help="auto (cuda, mps, cpu), cpu, cuda or mps")
     ev.add_argument("--data-root", default=None, metavar="DIR", help="where datasets are stored or downloaded")
+
+    from .sample import add_sample_parser
+
+    add_sample_parser(sub)
     return parser
+
+
+def _method_overrides(args: argparse.Namespace) -> dict:
+    """Turn the method-specific flags into model settings, or say which methods take them."""
+    from .methods import METHODS, get_method
+
+    fields = get_method(args.method).model_fields
+    out = {}
+    wanted = {"threshold": ("threshold", "pseudo_threshold"), "shift": ("shift",), "view": ("view",)}
+    for flag, names in wanted.items():
+        value = getattr(args, flag)
+        if value is None:
+            continue
+        name = next((n for n in names if n in fields), None)
+        if name is None or (flag == "threshold" and args.method in ("m2", "notes")):
+            takers = [m for m, spec in METHODS.items() if any(n in spec.model_fields for n in names)
+                      and not (flag == "threshold" and m in ("m2", "notes"))]
+            raise VaesslError(f"--{flag} applies to --method {', '.join(takers)}, not {args.method!r}")
+        out[name] = value
+    return out
 
 
 def _train(args: argparse.Namespace) -> int:
@@ -109,9 +147,18 @@ def _train(args: argparse.Namespace) -> int:
         overrides["alpha"] = args.alpha
     if args.lr is not None:
         overrides["lr"] = args.lr
+    overrides.update(_method_overrides(args))
+    classifier = args.classifier
+    if args.dropout is not None:
+        if not 0.0 <= args.dropout < 1.0:
+            raise VaesslError(f"--dropout is a rate in [0, 1), got {args.dropout}")
+        if args.method in ("notes", "ladder"):
+            raise VaesslError(f"--dropout does not apply to --method {args.method}")
+        default = "cnn" if args.method == "pi" else "mlp"
+        classifier = ClassifierSpec(args.classifier or default, dropout=args.dropout)
     data = load_dataset(args.dataset, root=args.data_root)
     result = train_method(args.method, data, args.labels, epochs=args.epochs, seed=args.seed,
-                          classifier=args.classifier, device=args.device, out=args.out,
+                          classifier=classifier, device=args.device, out=args.out, label_noise=args.label_noise,
                           log=lambda line: print(line, flush=True), progress=not args.no_progress, **overrides)
     print(f"test_accuracy={result.test_accuracy:.4f}")
     return 0
@@ -134,7 +181,9 @@ def _evaluate(args: argparse.Namespace) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
-        return {"train": _train, "evaluate": _evaluate}[args.command](args)
+        from .sample import run_sample
+
+        return {"train": _train, "evaluate": _evaluate, "sample": run_sample}[args.command](args)
     except VaesslError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

@@ -21,6 +21,7 @@ Names:
 
 from __future__ import annotations
 
+import dataclasses
 import gzip
 import os
 import shutil
@@ -219,14 +220,39 @@ class SSLSplit:
     num_classes: int
     labeled_index: torch.Tensor
     unlabeled_index: torch.Tensor
+    label_noise: float = 0.0                     # share of y_labeled flipped by corrupt_labels
+    y_labeled_clean: torch.Tensor | None = None  # the true labels when label_noise > 0
 
     def to(self, device: torch.device | str) -> "SSLSplit":
-        return SSLSplit(*(getattr(self, f).to(device) if f != "num_classes" else self.num_classes
-                          for f in self.__dataclass_fields__))
+        return SSLSplit(*(v.to(device) if isinstance(v, torch.Tensor) else v
+                          for v in (getattr(self, f) for f in self.__dataclass_fields__)))
 
     def __repr__(self) -> str:
+        noise = f", {self.label_noise:.0%} label noise" if self.label_noise else ""
         return (f"SSLSplit({len(self.y_labeled)} labelled, {len(self.y_unlabeled)} unlabelled, "
-                f"{len(self.y_test)} test, {self.num_classes} classes)")
+                f"{len(self.y_test)} test, {self.num_classes} classes{noise})")
+
+
+def corrupt_labels(split: SSLSplit, rate: float, seed: int = 0) -> SSLSplit:
+    r"""Symmetric label noise (Chapter 2, co-teaching): each labelled example's label is replaced,
+    with probability ``rate``, by one of the *other* classes drawn uniformly.
+
+    .. math:: P(\tilde y = j \mid y = i) = (1-r)\,[i=j] + \tfrac{r}{K-1}\,[i\neq j]
+
+    Returns a new split whose ``y_labeled`` is noisy; the true labels stay in
+    ``y_labeled_clean`` (for reporting only) and ``label_noise`` records ``rate``.
+    """
+    if isinstance(rate, bool) or not isinstance(rate, (int, float)) or not 0.0 <= rate < 1.0:
+        raise VaesslError(f"the label noise rate must be in [0, 1), got {rate!r} (e.g. 0.2 for 20% flipped labels)")
+    if rate == 0:
+        return split
+    k = split.num_classes
+    gen = torch.Generator().manual_seed(seed + 7919)
+    y = split.y_labeled.cpu()
+    flip = torch.rand(len(y), generator=gen) < rate
+    other = (y + torch.randint(1, k, (len(y),), generator=gen)) % k        # uniform over the K-1 other classes
+    noisy = torch.where(flip, other, y).to(split.y_labeled.device)
+    return dataclasses.replace(split, y_labeled=noisy, label_noise=float(rate), y_labeled_clean=split.y_labeled)
 
 
 def split_labeled_unlabeled(data: Dataset | str, n_labels: int, seed: int = 0) -> SSLSplit:

@@ -134,11 +134,13 @@ class Trainer:
 
     # ------------------------------------------------------------------ batches
     def steps_per_epoch(self) -> int:
+        """``cycle``: a pass over the larger of the two sets (the unlabelled pool, unless labels
+        outnumber it); ``zip``: the shorter loader's length."""
         n_l, n_u = len(self.split.y_labeled), len(self.split.x_unlabeled)
         b_l, b_u = self.config.batch_labeled, self.config.batch_unlabeled
         if self.config.schedule == "zip":
             return max(1, min(math.ceil(n_l / b_l), math.ceil(n_u / b_u)))
-        return max(1, math.ceil(n_u / b_u))
+        return max(1, math.ceil(n_u / b_u), math.ceil(n_l / b_l))
 
     def _chunks(self, n: int, size: int) -> list[torch.Tensor]:
         """A shuffled pass over range(n) in chunks of ``size``; a last chunk of 1 joins the previous one
@@ -167,14 +169,19 @@ class Trainer:
             lab = self._chunks(n_l, b_l)
             return list(zip(lab, unl))  # stops at the shorter loader, as the notes' zip does
         steps = self.steps_per_epoch()
+        while n_u and len(unl) < steps:          # more labelled than unlabelled batches: cycle the pool too
+            unl += self._chunks(n_u, b_u)
         return [(self._next_labeled(b_l), unl[i] if i < len(unl) else None) for i in range(steps)]
 
     def batches(self, plan) -> Iterator[Batch]:
         s, dev = self.split, self.device
         for lab, unl in plan:
             lab = lab.to(dev)
-            xu = s.x_unlabeled[unl.to(dev)] if (self.uses_unlabeled and unl is not None) else None
-            yield Batch(s.x_labeled[lab], s.y_labeled[lab], xu)
+            if self.uses_unlabeled and unl is not None:
+                unl = unl.to(dev)
+                yield Batch(s.x_labeled[lab], s.y_labeled[lab], s.x_unlabeled[unl], unl)
+            else:
+                yield Batch(s.x_labeled[lab], s.y_labeled[lab])
 
     # ------------------------------------------------------------------ loop
     def evaluate(self) -> dict[str, float]:

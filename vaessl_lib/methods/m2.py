@@ -90,3 +90,12 @@ register(Method(
     model_fields=MODEL_FIELDS,
     callbacks=lambda over: [ClassifierRestart()],
 ))
+
+register(Method(
+    name="m2-pseudo",
+    summary="the notes' variant: m2 plus the classification loss of confident unlabelled examples (pseudo-labels)",
+    build=lambda split, clf, over: _build(split, clf, {"pseudo_threshold": 0.95, **over}, M2_DEFAULTS),
+    train_defaults=dict(epochs=50, batch_labeled=64, batch_unlabeled=128, lr=1e-3, schedule="cycle"),
+    model_fields=MODEL_FIELDS,
+    callbacks=lambda over: [ClassifierRestart()],
+))

@@ -20,4 +20,5 @@ register(Method(
     summary="classifier q(y|x) trained on the labelled examples only",
     build=build,
     train_defaults=dict(epochs=20, batch_labeled=64, batch_unlabeled=128, lr=1e-3, schedule="cycle"),
+    model_fields=("shift",),
 ))

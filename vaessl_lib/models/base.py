@@ -24,6 +24,7 @@ class Batch:
     x_labeled: torch.Tensor
     y_labeled: torch.Tensor
     x_unlabeled: torch.Tensor | None = None
+    idx_unlabeled: torch.Tensor | None = None   # positions of x_unlabeled in the pool (for pseudo-labels)
 
 
 @dataclass

@@ -75,6 +75,7 @@ class M2Config:
     freeze_generative_after_warmup: bool = False
     reduction: str = "mean"
     alpha: float | None = None  # the paper's alpha, recorded when the weights came from it
+    pseudo_threshold: float | None = None  # m2-pseudo: CE on confident unlabelled examples (None: off)
 
     def __post_init__(self) -> None:
         if isinstance(self.classifier, dict):
@@ -88,6 +89,9 @@ class M2Config:
                 raise VaesslError(f"{name} is a fraction of training in [0, 1], got {getattr(self, name)}")
         if self.latent < 1 or self.hidden < 1:
             raise VaesslError("latent and hidden sizes must be positive")
+        if self.pseudo_threshold is not None and not 0.0 < self.pseudo_threshold < 1.0:
+            raise VaesslError(f"pseudo_threshold is a confidence in (0, 1), got {self.pseudo_threshold!r} "
+                              f"(e.g. 0.95), or None to switch pseudo-labels off")
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -270,8 +274,29 @@ class M2(Classifies):
             out["unlabeled_recon"] = unl["recon"].mean()
             out["unlabeled_kl"] = unl["kl"].mean()
             loss = loss + c.unlabeled_weight * out["U"]
+        if batch.x_unlabeled is not None and c.pseudo_threshold is not None:
+            pseudo = self.pseudo_label_loss(batch.x_unlabeled)
+            out["pseudo_ce"], out["pseudo_share"] = pseudo["pseudo_ce"], pseudo["pseudo_share"]
+            loss = loss + c.classification_weight * out["pseudo_ce"]
         out["loss"] = loss
         return out
+
+    def pseudo_label_loss(self, x: torch.Tensor) -> dict[str, torch.Tensor]:
+        r"""The lecture notes' ``m2-pseudo`` term: the classification loss of an unlabelled example,
+        counted only where the classifier is confident, with its own arg-max as the label.
+
+        .. math:: \overline{[\max_y q(y|x_u) > \tau]\,\big(-\log q(\hat y_u \mid x_u)\big)}, \quad
+                  \hat y_u = \arg\max_y q(y|x_u)
+
+        (averaged over the whole unlabelled batch, so it weighs more as more examples pass
+        the threshold; weighted like the labelled classification term).
+        """
+        from ..pseudo_labels import select_confident
+
+        logits = self.logits(x)
+        keep, labels = select_confident(torch.softmax(logits.detach(), -1), self.config.pseudo_threshold)
+        ce = F.cross_entropy(logits, labels, reduction="none") * keep
+        return {"pseudo_ce": self._reduce(ce), "pseudo_share": keep.float().mean()}
 
     # ------------------------------------------------------------------ generation
     @torch.no_grad()

@@ -12,18 +12,26 @@ from dataclasses import asdict, dataclass, field
 import torch
 import torch.nn.functional as F
 
+from ..augment import random_shift
+from ..errors import VaesslError
 from .base import Batch, Classifies, TrainState
 from .classifiers import ClassifierSpec
 
 
 @dataclass
 class SupervisedConfig:
+    """``shift``: random translation of up to this many pixels on every training batch
+    (0 = none), so the baseline can get the same augmentation as the method it is compared with."""
+
     num_classes: int = 10
     classifier: ClassifierSpec = field(default_factory=ClassifierSpec)
+    shift: int = 0
 
     def __post_init__(self) -> None:
         if isinstance(self.classifier, dict):
             self.classifier = ClassifierSpec(**self.classifier)
+        if isinstance(self.shift, bool) or not isinstance(self.shift, int) or not 0 <= self.shift <= 8:
+            raise VaesslError(f"shift is a whole number of pixels from 0 to 8, got {self.shift!r}")
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -43,6 +51,10 @@ class SupervisedClassifier(Classifies):
     def logits(self, x: torch.Tensor) -> torch.Tensor:
         return self.classifier(x)
 
+    def augment(self, x: torch.Tensor) -> torch.Tensor:
+        """The training-time augmentation (random shifts of up to ``config.shift`` pixels)."""
+        return random_shift(x, self.config.shift)
+
     def training_loss(self, batch: Batch, state: TrainState | None = None) -> dict[str, torch.Tensor]:
-        ce = F.cross_entropy(self.logits(batch.x_labeled), batch.y_labeled)
+        ce = F.cross_entropy(self.logits(self.augment(batch.x_labeled)), batch.y_labeled)
         return {"ce": ce, "loss": ce}

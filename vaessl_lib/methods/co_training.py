@@ -1,0 +1,149 @@
+r"""``co-training``: two classifiers on two disjoint views, each labelling for the other (Chapter 2).
+
+Blum & Mitchell (1998): if an example has two *views*, each sufficient to
+classify it and roughly independent given the class, a classifier confident
+on one view can teach a classifier of the other.  Here the views are two
+disjoint halves of the pixels (:func:`view_masks`):
+
+* ``top-bottom``: rows 0-13 vs rows 14-27,
+* ``left-right``: columns 0-13 vs columns 14-27,
+* ``even-odd``: even vs odd columns (both views see the whole digit, coarsely).
+
+Classifier A sees :math:`m_A \odot x`, classifier B sees :math:`m_B \odot x`.
+After each round, A's confident predictions on the pool become pseudo-labels
+*for B* and B's for A (:meth:`CoTraining.pseudo_label_round`); each network's loss is
+
+.. math::
+    \mathcal L_A = \overline{\mathrm{CE}}(f_A(m_A x_l), y_l) + \lambda\,\overline{\mathrm{CE}}(f_A(m_A x_u), \hat y^{(B)}_u)
+
+and symmetrically for B.  The prediction combines the views as a product of
+experts, :math:`\log q(y|x) = \log q_A(y|m_A x) + \log q_B(y|m_B x) + c`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+
+import torch
+import torch.nn.functional as F
+
+from ..augment import random_shift
+from ..checkpoints import register_model
+from ..errors import VaesslError
+from ..models.base import Batch, Classifies, TrainState
+from ..models.classifiers import ClassifierSpec
+from ..pseudo_labels import PseudoLabelRounds, check_threshold, select_confident
+from . import Method, register
+
+VIEWS = ("top-bottom", "left-right", "even-odd")
+
+
+def view_masks(view: str, size: int = 28) -> tuple[torch.Tensor, torch.Tensor]:
+    """Two disjoint 0/1 pixel masks, shape (1, 1, size, size), that together cover the image."""
+    if view not in VIEWS:
+        raise VaesslError(f"unknown view split {view!r}; choose one of {', '.join(VIEWS)}")
+    rows = torch.arange(size)[:, None].expand(size, size)
+    cols = torch.arange(size)[None, :].expand(size, size)
+    a = {"top-bottom": rows < size // 2, "left-right": cols < size // 2, "even-odd": cols % 2 == 0}[view]
+    return a.float().reshape(1, 1, size, size), (~a).float().reshape(1, 1, size, size)
+
+
+@dataclass
+class CoTrainingConfig:
+    num_classes: int = 10
+    classifier: ClassifierSpec = field(default_factory=ClassifierSpec)
+    view: str = "top-bottom"
+    threshold: float = 0.95
+    rounds: int = 5
+    pseudo_weight: float = 1.0
+    shift: int = 0
+
+    def __post_init__(self) -> None:
+        if isinstance(self.classifier, dict):
+            self.classifier = ClassifierSpec(**self.classifier)
+        view_masks(self.view)
+        check_threshold(self.threshold)
+        if isinstance(self.rounds, bool) or not isinstance(self.rounds, int) or self.rounds < 1:
+            raise VaesslError(f"rounds must be a whole number of at least 1, got {self.rounds!r}")
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+class CoTraining(Classifies):
+    """Classifiers ``a`` and ``b`` on views ``mask_a`` and ``mask_b``, with pseudo-labels given to each."""
+
+    uses_unlabeled = True
+
+    def __init__(self, config: CoTrainingConfig | None = None, pool_size: int = 0) -> None:
+        super().__init__()
+        self.config = c = config or CoTrainingConfig()
+        self.num_classes = c.num_classes
+        self.a, self.b = c.classifier.build(c.num_classes), c.classifier.build(c.num_classes)
+        mask_a, mask_b = view_masks(c.view)
+        self.register_buffer("mask_a", mask_a, persistent=False)
+        self.register_buffer("mask_b", mask_b, persistent=False)
+        for name in ("pseudo_a", "pseudo_b"):   # labels given *to* a (by b) and to b (by a); -1 = none
+            self.register_buffer(name, torch.full((pool_size,), -1, dtype=torch.long), persistent=False)
+
+    def view_logits(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        x = x.reshape(-1, 1, 28, 28)
+        return self.a(x * self.mask_a), self.b(x * self.mask_b)
+
+    def logits(self, x: torch.Tensor) -> torch.Tensor:
+        """Product of experts: log q_A + log q_B (normalised again by the softmax of ``predict_proba``)."""
+        la, lb = self.view_logits(x)
+        return F.log_softmax(la, -1) + F.log_softmax(lb, -1)
+
+    def _view_loss(self, net, mask, batch: Batch, pseudo: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        n_l = len(batch.y_labeled)
+        x, y = batch.x_labeled, batch.y_labeled
+        if batch.x_unlabeled is not None and len(pseudo):
+            pl = pseudo[batch.idx_unlabeled]
+            keep = pl >= 0
+            x, y = torch.cat([x, batch.x_unlabeled[keep]]), torch.cat([y, pl[keep]])
+        ce = F.cross_entropy(net(random_shift(x, self.config.shift) * mask), y, reduction="none")
+        return ce[:n_l].mean(), (ce[n_l:].mean() if len(ce) > n_l else ce.new_zeros(()))
+
+    def training_loss(self, batch: Batch, state: TrainState | None = None) -> dict[str, torch.Tensor]:
+        ce_a, pce_a = self._view_loss(self.a, self.mask_a, batch, self.pseudo_a)
+        ce_b, pce_b = self._view_loss(self.b, self.mask_b, batch, self.pseudo_b)
+        w = self.config.pseudo_weight
+        return {"ce_a": ce_a, "ce_b": ce_b, "pseudo_ce_a": pce_a, "pseudo_ce_b": pce_b,
+                "loss": ce_a + ce_b + w * (pce_a + pce_b)}
+
+    @torch.no_grad()
+    def pseudo_label_round(self, split) -> dict[str, float]:
+        """A's confident pool predictions become B's pseudo-labels, and B's become A's."""
+        was = self.training
+        self.eval()
+        try:
+            xs = split.x_unlabeled
+            la, lb = zip(*(self.view_logits(xs[i:i + 2048].to(self.mask_a.device)) for i in range(0, len(xs), 2048)))
+        finally:
+            self.train(was)
+        conf_a, lab_a = select_confident(torch.softmax(torch.cat(la), -1), self.config.threshold)
+        conf_b, lab_b = select_confident(torch.softmax(torch.cat(lb), -1), self.config.threshold)
+        truth = split.y_unlabeled.to(self.mask_a.device)
+        new_b = conf_a & (self.pseudo_b < 0)
+        new_a = conf_b & (self.pseudo_a < 0)
+        self.pseudo_b[new_b], self.pseudo_a[new_a] = lab_a[new_b], lab_b[new_a]
+        added_right = int((lab_a[new_b] == truth[new_b]).sum() + (lab_b[new_a] == truth[new_a]).sum())
+        have = torch.cat([self.pseudo_a[self.pseudo_a >= 0] == truth[self.pseudo_a >= 0],
+                          self.pseudo_b[self.pseudo_b >= 0] == truth[self.pseudo_b >= 0]])
+        return {"pseudo_added": int(new_a.sum() + new_b.sum()), "pseudo_added_correct": added_right,
+                "pseudo_total": len(have),
+                "pseudo_accuracy": float(have.float().mean()) if len(have) else float("nan")}
+
+
+register_model(CoTraining, CoTrainingConfig)
+
+register(Method(
+    name="co-training",
+    summary="two classifiers on disjoint pixel views, each pseudo-labelling confident examples for the other",
+    build=lambda split, clf, over: CoTraining(CoTrainingConfig(
+        num_classes=split.num_classes, **({"classifier": clf} if clf else {}), **over), len(split.x_unlabeled)),
+    train_defaults=dict(epochs=20, batch_labeled=64, batch_unlabeled=128, lr=1e-3, schedule="cycle"),
+    model_fields=("view", "threshold", "rounds", "pseudo_weight", "shift"),
+    callbacks=lambda over: [PseudoLabelRounds()],
+))
