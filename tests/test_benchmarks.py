@@ -19,3 +19,21 @@ def test_ablation_script_lists_its_variants():
     proc = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "m2_ablation.py"), "--list"],
                           capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0 and "m2_paper" in proc.stdout and "supervised" in proc.stdout
+
+
+def test_ssl_benchmark_runs_records_and_reports_gains_against_own_baseline(tmp_path):
+    env = {**__import__("os").environ, "VAESSL_RESULTS": str(tmp_path), "OMP_NUM_THREADS": "1"}
+    script = str(ROOT / "benchmarks" / "ssl_methods.py")
+    run = subprocess.run([sys.executable, script, "run", "--labels", "100", "--seeds", "0", "--epoch-scale", "0.01",
+                          "--variants", "supervised/mlp", "self-training/mlp"],
+                         capture_output=True, text=True, timeout=300, env=env)
+    assert run.returncode == 0, run.stderr
+    assert "2 runs to do" in run.stdout
+    again = subprocess.run([sys.executable, script, "run", "--labels", "100", "--seeds", "0", "--epoch-scale",
+                            "0.01", "--variants", "supervised/mlp"], capture_output=True, text=True, env=env)
+    assert "0 runs to do (2 recorded)" in again.stdout          # finished runs are not repeated
+    rep = subprocess.run([sys.executable, script, "report"], capture_output=True, text=True, env=env)
+    assert rep.returncode == 0, rep.stderr
+    line = next(l for l in rep.stdout.splitlines() if l.startswith("| self-training/mlp | 100 |"))
+    assert re.search(r"\| [+-]\d+\.\d \|", line)                 # a gain against supervised/mlp
+    assert (tmp_path / "ssl_mnist-5k.png").stat().st_size > 10_000 and (tmp_path / "ssl_mnist-5k.md").exists()

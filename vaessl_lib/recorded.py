@@ -1,0 +1,45 @@
+"""Recorded benchmark results, so a notebook can show full runs that take too long to repeat on a CPU.
+
+The benchmark scripts under ``benchmarks/`` write their results to
+``benchmarks/results/`` in the repository.  In a checkout (the book build, CI)
+:func:`recorded_text` and :func:`recorded_bytes` read them from there; in Colab,
+where only the package is installed, they fetch the same file from the
+repository on GitHub.
+"""
+
+from __future__ import annotations
+
+import urllib.request
+from pathlib import Path
+
+from .errors import VaesslError
+
+REPOSITORY = "vaessl/vaessl"          # GitHub owner/name: the Colab badges and install cells use the same
+BRANCH = "main"
+RAW_URL = f"https://raw.githubusercontent.com/{REPOSITORY}/{BRANCH}/benchmarks/results/"
+
+
+def results_dir() -> Path:
+    """``benchmarks/results`` of the checkout this package was imported from (it may not exist)."""
+    return Path(__file__).resolve().parents[1] / "benchmarks" / "results"
+
+
+def recorded_bytes(name: str, timeout: float = 20.0) -> bytes:
+    """The bytes of a recorded result file (e.g. ``"ssl_mnist-5k.png"``), local first, else from GitHub."""
+    if "/" in name or "\\" in name or name.startswith("."):
+        raise VaesslError(f"pass a file name from benchmarks/results, got {name!r}")
+    local = results_dir() / name
+    if local.is_file():
+        return local.read_bytes()
+    try:
+        with urllib.request.urlopen(RAW_URL + name, timeout=timeout) as response:
+            return response.read()
+    except OSError as exc:
+        raise VaesslError(f"recorded result {name!r} is not in {results_dir()} and could not be fetched from "
+                          f"{RAW_URL + name} ({exc}); run the benchmark under benchmarks/ or connect to the "
+                          f"internet") from None
+
+
+def recorded_text(name: str) -> str:
+    """A recorded text result (Markdown table, log) as a string."""
+    return recorded_bytes(name).decode("utf-8")
