@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from ..checkpoints import save_checkpoint
-from ..data import Dataset, SSLSplit, load_dataset, split_labeled_unlabeled
+from ..data import Dataset, SSLSplit, corrupt_labels, load_dataset, split_labeled_unlabeled
 from ..errors import VaesslError
 from ..models.base import Classifies
 from ..models.classifiers import CLASSIFIERS, ClassifierSpec
@@ -101,19 +101,22 @@ def train_method(method: str, dataset: str | Dataset = "mnist-5k", labels: int =
                  seed: int = 0, classifier: str | ClassifierSpec | None = None, device: str = "auto",
                  out: str | Path | None = None, log: Callable[[str], None] | None = print,
                  progress: bool = True, split: SSLSplit | None = None, callbacks: list[Callback] | tuple = (),
-                 **overrides: Any) -> RunResult:
+                 label_noise: float = 0.0, **overrides: Any) -> RunResult:
     """Build ``method``'s model for a labelled/unlabelled split, train it, optionally save it.
 
     ``callbacks`` hook into the loop (see :class:`vaessl_lib.train.Callback`).
     The split is drawn with ``seed`` (the same seed gives the same labelled
-    examples for every method, so comparisons are fair).  With ``out`` the
-    run writes ``out/history.csv`` and ``out/model.pt``.
+    examples for every method, so comparisons are fair).  ``label_noise``
+    flips that share of the labels to other classes (symmetric noise, see
+    :func:`vaessl_lib.data.corrupt_labels`; Chapter 2's co-teaching).  With
+    ``out`` the run writes ``out/history.csv`` and ``out/model.pt``.
     """
     spec = get_method(method)
     model_over, train_over = _split_overrides(spec, overrides)
     if split is None:
         data = load_dataset(dataset) if isinstance(dataset, str) else dataset
         split = split_labeled_unlabeled(data, labels, seed)
+    split = corrupt_labels(split, label_noise, seed)
     settings = {**spec.train_defaults, **train_over, "seed": seed, "device": device, "progress": progress}
     if epochs is not None:
         settings["epochs"] = epochs
@@ -128,11 +131,17 @@ def train_method(method: str, dataset: str | Dataset = "mnist-5k", labels: int =
         out.mkdir(parents=True, exist_ok=True)
         history.to_csv(out / "history.csv")
         save_checkpoint(out / "model.pt", trainer.model, method, config.to_dict(), history,
-                        {"labels": len(split.y_labeled), "dataset": getattr(dataset, "name", dataset)})
+                        {"labels": len(split.y_labeled), "dataset": getattr(dataset, "name", dataset),
+                         "label_noise": split.label_noise})
     return RunResult(trainer.model, history, split, config, method)
 
 
 from . import supervised as _supervised  # noqa: E402,F401  (registers "supervised")
-from . import m2 as _m2  # noqa: E402,F401  (registers "notes" and "m2")
+from . import m2 as _m2  # noqa: E402,F401  (registers "notes", "m2" and "m2-pseudo")
+from . import self_training as _self_training  # noqa: E402,F401  (registers "self-training")
+from . import co_training as _co_training  # noqa: E402,F401  (registers "co-training")
+from . import co_teaching as _co_teaching  # noqa: E402,F401  (registers "co-teaching")
+from . import pi_model as _pi_model  # noqa: E402,F401  (registers "pi")
+from . import ladder as _ladder  # noqa: E402,F401  (registers "ladder")
 
 __all__ = ["METHODS", "Method", "RunResult", "get_method", "register", "train_method"]
