@@ -6,15 +6,19 @@ The pieces, one concept per module:
 * :mod:`~vaessl_lib.losses`: KL, Bernoulli likelihood, ELBO, entropy (Chapter 3)
 * :mod:`~vaessl_lib.models`: classifiers q(y|x), the CVAE's encoder/decoder, M2 (Chapter 5)
 * :mod:`~vaessl_lib.train`: the one training loop used by every method
-* :mod:`~vaessl_lib.methods`: the methods by name (``supervised``, ``notes``, ``m2``)
-* :mod:`~vaessl_lib.checkpoints`: save and load trained models
-* :mod:`~vaessl_lib.cli`: ``python -m vaessl_lib train|evaluate``
+* :mod:`~vaessl_lib.methods`: the methods by name (``supervised``, ``self-training``, ``co-training``,
+  ``co-teaching``, ``pi``, ``ladder``, ``notes``, ``m2``, ``m2-pseudo``) (Chapters 2 and 5)
+* :mod:`~vaessl_lib.models.vae`, :mod:`~vaessl_lib.models.ddpm`: the VAE, CVAE and a small DDPM (Chapters 3, 4, 6)
+* :mod:`~vaessl_lib.checkpoints`, :mod:`~vaessl_lib.pretrained`: save/load models; the shipped weights by name
+* :mod:`~vaessl_lib.cli`: ``python -m vaessl_lib train|evaluate|sample``
 """
 
 from .checkpoints import load_checkpoint, save_checkpoint
 from .data import DATASETS, Dataset, SSLSplit, load_dataset, split_labeled_unlabeled
 from .errors import VaesslError
 from .methods import METHODS, train_method
+from .models import ddpm as _ddpm, vae as _vae  # noqa: F401  (registers VAE, CVAE, DDPM for load_checkpoint)
+from .pretrained import load_pretrained
 from .models import M2, M2Config, SupervisedClassifier, paper_weights
 from .runtime import resolve_device, seed_everything
 from .train import Callback, History, TrainConfig, Trainer, fit
@@ -24,6 +28,6 @@ __version__ = "0.1.0"
 __all__ = [
     "DATASETS", "Dataset", "SSLSplit", "load_dataset", "split_labeled_unlabeled", "VaesslError",
     "METHODS", "train_method", "M2", "M2Config", "SupervisedClassifier", "paper_weights",
-    "load_checkpoint", "save_checkpoint", "resolve_device", "seed_everything",
+    "load_checkpoint", "save_checkpoint", "load_pretrained", "resolve_device", "seed_everything",
     "Callback", "History", "TrainConfig", "Trainer", "fit", "__version__",
 ]

@@ -1,7 +1,8 @@
-"""Command line: ``python -m vaessl_lib train|evaluate``.
+"""Command line: ``python -m vaessl_lib train|evaluate|sample``.
 
     python -m vaessl_lib train --method m2 --dataset mnist-5k --labels 100 --epochs 50 --seed 0 --out runs/m2
     python -m vaessl_lib evaluate --checkpoint runs/m2/model.pt --dataset mnist-5k
+    python -m vaessl_lib sample --model ddpm --label 4 --n 16 --out fours.png
 
 ``train`` prints one line per epoch and ends with ``test_accuracy=0.xxxx``; it
 writes ``OUT/history.csv`` and ``OUT/model.pt``.  Mistakes in the input get a
