@@ -19,15 +19,43 @@ def test_there_are_notebooks_and_all_are_in_the_toc():
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
-def test_outputs_are_stripped(path):
-    """No outputs or execution counts in git; stable facts are checked by asserts that nbval executes."""
+def test_outputs_are_stripped_except_the_reference_outputs_nbval_checks(path):
+    """No outputs or execution counts in git, except the short text output of cells marked
+    ``# NBVAL_CHECK_OUTPUT`` (stable facts: split sizes, label counts, shapes) that nbval compares."""
     nb = nbformat.read(path, as_version=4)
-    fix = f"run `python tools/nbtools.py strip {path.relative_to(ROOT)}`"
+    rel = path.relative_to(ROOT)
     code = [c for c in nb.cells if c.cell_type == "code"]
+    marked = [c for c in code if c.source.lstrip().startswith("# NBVAL_CHECK_OUTPUT")]
     for cell in code:
-        assert not cell.outputs and cell.execution_count is None, f"{path.name} has outputs: {fix}"
+        assert cell.execution_count is None, f"{path.name}: run `python tools/nbtools.py strip {rel}`"
+        if cell in marked:
+            assert cell.outputs, f"{path.name}: a marked cell has no reference output: " \
+                                 f"run `python tools/nbtools.py record {rel}`"
+            assert all(o.output_type in ("stream", "execute_result") for o in cell.outputs)
+            assert all(set(o.get("data", {})) <= {"text/plain"} for o in cell.outputs), "text outputs only"
+        else:
+            assert not cell.outputs, f"{path.name} has outputs: run `python tools/nbtools.py strip {rel}`"
+    assert marked, f"{path.name} has no # NBVAL_CHECK_OUTPUT cell printing its stable facts"
     assert any(re.search(r"^assert ", c.source, re.M) for c in code), \
         f"{path.name} checks none of its stable facts (split sizes, shapes) with an assert"
+
+
+def test_strip_keeps_only_the_marked_cells_text_output():
+    import sys
+    sys.path.insert(0, str(ROOT / "tools"))
+    from nbtools import strip_nb
+
+    nb = nbformat.v4.new_notebook()
+    marked = nbformat.v4.new_code_cell("# NBVAL_CHECK_OUTPUT\nprint(1)")
+    plain = nbformat.v4.new_code_cell("print(2)")
+    for cell, text in ((marked, "1\n"), (plain, "2\n")):
+        cell.outputs = [nbformat.v4.new_output("stream", name="stdout", text=text),
+                        nbformat.v4.new_output("display_data", data={"image/png": "AAAA"})]
+        cell.execution_count = 3
+    nb.cells = [marked, plain]
+    assert strip_nb(nb)
+    assert [o.text for o in marked.outputs] == ["1\n"] and marked.execution_count is None
+    assert plain.outputs == [] and not strip_nb(nb)
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
