@@ -177,3 +177,17 @@ def test_each_notes_defect_is_one_switch(tiny_dataset, switch):
     for key, value in untouched.items():
         if key not in switch:
             assert (cfg.schedule if key == "schedule" else model_cfg.entropy) == value
+
+
+def test_lr_rampdown_falls_to_zero_over_the_last_part_of_training(tiny_dataset):
+    from vaessl_lib.train import TrainConfig
+
+    cfg = TrainConfig(lr_rampdown=0.4)
+    assert cfg.lr_factor(0.0) == cfg.lr_factor(0.6) == 1.0
+    assert cfg.lr_factor(0.8) == pytest.approx(0.5) and cfg.lr_factor(1.0) == pytest.approx(0.0)
+    assert TrainConfig().lr_factor(0.99) == 1.0
+    with pytest.raises(VaesslError, match="lr_rampdown"):
+        TrainConfig(lr_rampdown=1.5)
+    result = train_method("supervised", tiny_dataset, labels=20, epochs=2, log=None, progress=False,
+                          lr_rampdown=0.5)
+    assert result.history.last["test_accuracy"] >= 0

@@ -56,6 +56,7 @@ class TrainConfig:
     device: str = "auto"
     eval_unlabeled: bool = True
     progress: bool = True
+    lr_rampdown: float = 0.0   # last fraction of training over which the lr falls to 0 (half-cosine)
 
     def __post_init__(self) -> None:
         if isinstance(self.epochs, bool) or not isinstance(self.epochs, int) or self.epochs < 0:
@@ -66,9 +67,21 @@ class TrainConfig:
             raise VaesslError(f"the learning rate must be positive, got {self.lr}")
         if self.schedule not in SCHEDULES:
             raise VaesslError(f"schedule must be one of {SCHEDULES}, got {self.schedule!r}")
+        if not 0.0 <= self.lr_rampdown <= 1.0:
+            raise VaesslError(f"lr_rampdown is a fraction of training in [0, 1], got {self.lr_rampdown}")
 
     def to_dict(self) -> dict:
         return asdict(self)
+
+    def lr_factor(self, progress: float) -> float:
+        r"""Learning-rate multiplier: 1, then a half-cosine to 0 over the last ``lr_rampdown`` of training.
+
+        .. math:: f(p) = \tfrac12\big(1 + \cos(\pi\,(p - (1 - r))/r)\big) \quad \text{for } p > 1 - r
+        """
+        r = self.lr_rampdown
+        if r <= 0 or progress <= 1 - r:
+            return 1.0
+        return 0.5 * (1 + math.cos(math.pi * min(1.0, (progress - (1 - r)) / r)))
 
 
 class History(list):
@@ -211,6 +224,9 @@ class Trainer:
                     terms = self.model.training_loss(batch, self.state)
                     self.optimizer.zero_grad(set_to_none=True)
                     terms["loss"].backward()
+                    if cfg.lr_rampdown > 0:
+                        for group in self.optimizer.param_groups:
+                            group["lr"] = cfg.lr * cfg.lr_factor(self.state.progress)
                     self.optimizer.step()
                     self.state.step += 1
                     for k, v in terms.items():
