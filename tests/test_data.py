@@ -97,3 +97,14 @@ def test_dataset_moves_to_a_device_as_tensors(tiny_dataset):
     assert moved.x_train.device.type == "cpu" and isinstance(moved.x_train, torch.Tensor)
     split = split_labeled_unlabeled(tiny_dataset, 20).to("cpu")
     assert split.num_classes == 10 and isinstance(np.asarray(split.y_labeled), np.ndarray)
+
+
+def test_mismatched_pool_keeps_only_the_asked_classes_in_the_unlabelled_pool(tiny_split):
+    from vaessl_lib.data import mismatched_pool
+
+    out = mismatched_pool(tiny_split, [0, 1, 2])
+    assert set(out.y_unlabeled.tolist()) == {0, 1, 2}
+    assert len(out.x_unlabeled) == len(out.unlabeled_index) == int((tiny_split.y_unlabeled < 3).sum())
+    assert torch.equal(out.y_labeled, tiny_split.y_labeled) and torch.equal(out.y_test, tiny_split.y_test)
+    with pytest.raises(VaesslError, match="labels in 0..9"):
+        mismatched_pool(tiny_split, [10])

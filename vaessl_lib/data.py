@@ -282,3 +282,18 @@ def split_labeled_unlabeled(data: Dataset | str, n_labels: int, seed: int = 0) -
     lab_d, unl_d = lab.to(data.y_train.device), unl.to(data.y_train.device)
     return SSLSplit(data.x_train[lab_d], data.y_train[lab_d], data.x_train[unl_d], data.y_train[unl_d],
                     data.x_test, data.y_test, k, lab, unl)
+
+
+def mismatched_pool(split: SSLSplit, classes: list[int] | tuple[int, ...]) -> SSLSplit:
+    """Keep only the unlabelled examples whose hidden class is in ``classes`` (Chapter 7, limits).
+
+    Simulates an unlabelled pool drawn from another class distribution than the
+    labelled set and the test set (Oliver et al., 2018): e.g. a clinic whose archive
+    holds mostly healthy scans.  The labelled and test sets are unchanged.
+    """
+    wanted = torch.as_tensor(list(classes), dtype=torch.long)
+    if wanted.numel() == 0 or wanted.min() < 0 or wanted.max() >= split.num_classes:
+        raise VaesslError(f"classes must be a non-empty list of labels in 0..{split.num_classes - 1}, got {classes!r}")
+    keep = torch.isin(split.y_unlabeled.cpu(), wanted).to(split.y_unlabeled.device)
+    return dataclasses.replace(split, x_unlabeled=split.x_unlabeled[keep], y_unlabeled=split.y_unlabeled[keep],
+                               unlabeled_index=split.unlabeled_index[keep.cpu()])
