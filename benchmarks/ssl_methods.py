@@ -48,6 +48,11 @@ VARIANTS: dict[str, dict] = {
                                   baseline="supervised/cnn+aug"),
     "pi/cnn+aug": dict(method="pi", clf=("cnn", 0.3), over={"shift": 2}, epochs=CNN_EPOCHS,
                        baseline="supervised/cnn+aug"),
+    # the Π-model's own recipe (25 epochs, lr ramp-down over the last 30%), with its baseline trained the same way
+    "supervised/cnn+aug+rd": dict(method="supervised", clf=("cnn", 0.3), over={"shift": 2, "lr_rampdown": 0.3},
+                                  epochs=25),
+    "pi/cnn+aug+rd": dict(method="pi", clf=("cnn", 0.3), over={"shift": 2, "lr_rampdown": 0.3}, epochs=25,
+                          baseline="supervised/cnn+aug+rd"),
     # noisy labels (co-teaching is not a 100-label SSL method): run with --noise
     "co-teaching/mlp": dict(method="co-teaching", clf=("mlp", 0.0), over={}, epochs=MLP_EPOCHS,
                             baseline="supervised/mlp"),

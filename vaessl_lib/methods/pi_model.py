@@ -97,6 +97,9 @@ register(Method(
     summary="Π-model: two augmented, dropout-noised passes; squared difference of predictions, ramped up",
     build=lambda split, clf, over: PiModel(PiConfig(num_classes=split.num_classes,
                                                     **({"classifier": clf} if clf else {}), **over)),
-    train_defaults=dict(epochs=20, batch_labeled=64, batch_unlabeled=128, lr=1e-3, schedule="cycle"),
+    # 25 epochs with the lr ramped down over the last 30% (as Laine & Aila ramp it down): the
+    # recipe that reached 97.7% on mnist-5k with 100 labels (benchmarks/ssl_methods.py, pi/cnn+aug+rd)
+    train_defaults=dict(epochs=25, batch_labeled=64, batch_unlabeled=128, lr=1e-3, schedule="cycle",
+                        lr_rampdown=0.3),
     model_fields=("shift", "w_max", "rampup"),
 ))
