@@ -2,7 +2,8 @@
 """The project's two commands, with nothing but Python 3.11 and pip on the machine.
 
     python3 dev.py book    # set up .venv, build the book (executing every notebook) into _build/html
-    python3 dev.py test    # set up .venv, run every test: unit tests and notebook validation (nbval)
+    python3 dev.py test    # set up .venv, run every test: unit tests, notebook validation (nbval),
+                           # then build the book (cached) and check its pages in headless Chromium
 
 Each command creates ``.venv`` on first use and installs the package with its
 ``book`` and ``test`` extras plus the pinned torch of ``requirements-ci.txt``
@@ -61,21 +62,36 @@ def env_vars() -> dict[str, str]:
     return env
 
 
+def build_book(clean: bool = False) -> None:
+    """The book into _build/html, every notebook executed (jupyter-cache: re-run only when its code changed)."""
+    if clean:
+        shutil.rmtree(ROOT / "_build", ignore_errors=True)
+    env = env_vars()
+    # the notebooks' kernels inherit this environment: with MPLBACKEND=Agg, plt.show() draws nothing into
+    # the page; without it ipykernel picks its inline backend and the figures are in the book
+    env.pop("MPLBACKEND", None)
+    run(BIN / "jupyter-book", "build", ".", "--builder", "html", "-W", "--keep-going", env=env)
+
+
 def book(args: list[str]) -> int:
     ensure_env()
-    if "--clean" in args:
-        shutil.rmtree(ROOT / "_build", ignore_errors=True)
-    run(BIN / "jupyter-book", "build", ".", "--builder", "html", "-W", "--keep-going", env=env_vars())
+    build_book(clean="--clean" in args)
     print(f"\nThe book is in {ROOT / '_build' / 'html' / 'index.html'}")
     return 0
 
 
 def test(args: list[str]) -> int:
     ensure_env()
-    # unit tests, then every notebook executed by nbval (its asserts check the stable facts it states)
+    flags = [a for a in args if a in ("-x", "-q", "-v")]
+    # unit tests (tests/browser is left out: norecursedirs), then every notebook executed by nbval
+    # (its asserts check the stable facts it states)
     run(PY, "-m", "pytest", "tests", *args, env=env_vars())
     run(PY, "-m", "pytest", "--nbval-lax", "--nbval-current-env", "-p", "no:cacheprovider", "notebooks",
-        *[a for a in args if a in ("-x", "-q", "-v")], env=env_vars())
+        *flags, env=env_vars())
+    # the book as a reader sees it: built as `dev.py book` builds it, its pages opened in headless Chromium
+    build_book()
+    run(PY, "-m", "pytest", "tests/browser", "-p", "no:cacheprovider", *flags, env=env_vars())
+    print(f"\nScreenshots of the book are in {ROOT / '_build' / 'screenshots'}")
     return 0
 
 
