@@ -116,7 +116,7 @@ class Callback:
 
 def format_record(record: dict, epochs: int) -> str:
     """One log line per epoch, in the spirit of the lecture notes' printout."""
-    terms = "  ".join(f"{k} {v:.4f}" for k, v in record.items()
+    terms = "  ".join(f"{k} {v}" if isinstance(v, int) else f"{k} {v:.4f}" for k, v in record.items()
                       if k not in ("epoch", "steps", "seconds") and not k.endswith("accuracy"))
     accs = "  ".join(f"{k.replace('accuracy', 'acc')} {v:.4f}" for k, v in record.items() if k.endswith("accuracy"))
     return f"Epoch {record['epoch']:>3}/{epochs}  steps {record['steps']}  {terms}  {accs}  ({record['seconds']:.1f}s)"
