@@ -77,3 +77,26 @@ def test_bad_input_gets_one_line_and_nonzero_exit(tmp_path, args, needle):
     assert "Traceback" not in proc.stderr
     err = proc.stderr.strip().splitlines()
     assert len(err) == 1 and err[0].startswith("error:") and needle in err[0], proc.stderr
+
+
+@pytest.mark.parametrize("method", ["supervised", "self-training", "co-training", "co-teaching", "pi", "ladder",
+                                    "m2", "m2-pseudo", "notes"])
+def test_every_method_is_selectable_from_the_command_line(tmp_path, method):
+    extra = ["--label-noise", "0.2"] if method == "co-teaching" else []
+    proc = cli("train", "--method", method, "--dataset", "mnist-5k", "--labels", "100", "--epochs", "0",
+               "--out", str(tmp_path), "--device", "cpu", "--no-progress", *extra)
+    assert proc.returncode == 0, proc.stderr
+    assert re.fullmatch(r"test_accuracy=0\.\d{4}", proc.stdout.strip().splitlines()[-1])
+    assert (tmp_path / "model.pt").is_file()
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--method", "pi", "--threshold", "0.9"], "--threshold applies to --method"),
+    (["--method", "co-training", "--view", "diagonal"], "unknown view split 'diagonal'"),
+    (["--method", "self-training", "--threshold", "1.5"], r"confidence in \(0, 1\)"),
+    (["--method", "co-teaching", "--label-noise", "1.0"], r"label noise rate must be in \[0, 1\)"),
+])
+def test_bad_method_settings_get_one_line_errors(tmp_path, args, message):
+    proc = cli("train", *args, "--epochs", "0", "--out", str(tmp_path), "--no-progress")
+    assert proc.returncode == 2
+    assert re.search(message, proc.stderr) and len(proc.stderr.strip().splitlines()) == 1, proc.stderr
