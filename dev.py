@@ -80,8 +80,27 @@ def book(args: list[str]) -> int:
     return 0
 
 
+def ensure_browser() -> None:
+    """Debian's Chromium and ChromeDriver for tests/browser: installed with apt-get when missing
+    (as root, or through sudo); elsewhere, say what to install (or set CHROMIUM / CHROMEDRIVER)."""
+    if os.environ.get("CHROMIUM") and os.environ.get("CHROMEDRIVER"):
+        return
+    if shutil.which("chromium") and shutil.which("chromedriver"):
+        return
+    apt = shutil.which("apt-get")
+    sudo = [] if hasattr(os, "geteuid") and os.geteuid() == 0 else (["sudo", "-n"] if shutil.which("sudo") else None)
+    if apt is None or sudo is None:
+        raise SystemExit("the browser test needs Chromium and ChromeDriver: install Debian's `chromium` and "
+                         "`chromium-driver` (or set CHROMIUM and CHROMEDRIVER to their paths) and run again")
+    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+    run(*sudo, apt, "update", "-qq", env=env)
+    run(*sudo, apt, "install", "-y", "-qq", "--no-install-recommends", "chromium", "chromium-driver",
+        "fonts-liberation", env=env)
+
+
 def test(args: list[str]) -> int:
     ensure_env()
+    ensure_browser()
     flags = [a for a in args if a in ("-x", "-q", "-v")]
     # unit tests (tests/browser is left out: norecursedirs), then every notebook executed by nbval
     # (its asserts check the stable facts it states)

@@ -3,7 +3,7 @@
 These tests read ``_build/html``: run ``python3 dev.py book`` first (``python3 dev.py test`` builds the
 book, then runs them). ``pytest tests`` leaves this folder out (``norecursedirs`` in pyproject.toml);
 ``pytest tests/browser`` runs it. Chromium and its driver are Debian's (``apt-get install chromium
-chromium-driver``; ``.ci/run`` installs them); set ``CHROMIUM`` / ``CHROMEDRIVER`` to use others.
+chromium-driver``; ``python3 dev.py test`` installs them); set ``CHROMIUM`` / ``CHROMEDRIVER`` to use others.
 The browser resolves no host name but localhost, so the pages are tested as they work offline.
 """
 
