@@ -36,6 +36,38 @@ def select_confident(probs: torch.Tensor, threshold: float) -> tuple[torch.Tenso
     return confidence > threshold, labels
 
 
+def with_pseudo_labelled(batch, pseudo: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """The labelled batch followed by the unlabelled examples of the batch that hold a pseudo-label.
+
+    ``pseudo`` has one entry per pool example (-1: none yet), indexed by ``batch.idx_unlabeled``.
+    Returns images and labels; the first ``len(batch.y_labeled)`` rows are the true labels.
+    """
+    x, y = batch.x_labeled, batch.y_labeled
+    if batch.x_unlabeled is not None and len(pseudo):
+        pl = pseudo[batch.idx_unlabeled]
+        keep = pl >= 0
+        x, y = torch.cat([x, batch.x_unlabeled[keep]]), torch.cat([y, pl[keep]])
+    return x, y
+
+
+def split_losses(ce: torch.Tensor, n_labeled: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """Mean per-example loss over the labelled rows and over the pseudo-labelled rows (0 if none)."""
+    return ce[:n_labeled].mean(), (ce[n_labeled:].mean() if len(ce) > n_labeled else ce.new_zeros(()))
+
+
+def round_report(added: list[tuple[torch.Tensor, torch.Tensor]], buffers: list[torch.Tensor],
+                 truth: torch.Tensor) -> dict[str, float]:
+    """What a labelling round did: ``added`` holds (mask of new examples, their labels) per receiving
+    buffer; ``buffers`` are the pseudo-label buffers after the round; ``truth`` the pool's hidden labels
+    (used for this report only)."""
+    right = [(labels[new] == truth[new]) for new, labels in added]
+    have = torch.cat([buf[buf >= 0] == truth[buf >= 0] for buf in buffers])
+    return {"pseudo_added": int(sum(int(new.sum()) for new, _ in added)),
+            "pseudo_added_correct": int(sum(int(r.sum()) for r in right)),
+            "pseudo_total": len(have),
+            "pseudo_accuracy": float(have.float().mean()) if len(have) else float("nan")}
+
+
 class PseudoLabelRounds(Callback):
     """Call ``model.pseudo_label_round(split)`` at the end of rounds 1..R-1 of training.
 

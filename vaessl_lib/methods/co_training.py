@@ -32,7 +32,8 @@ from ..checkpoints import register_model
 from ..errors import VaesslError
 from ..models.base import Batch, Classifies, TrainState
 from ..models.classifiers import ClassifierSpec
-from ..pseudo_labels import PseudoLabelRounds, check_threshold, select_confident
+from ..pseudo_labels import (PseudoLabelRounds, check_threshold, round_report, select_confident,
+                             split_losses, with_pseudo_labelled)
 from . import Method, register
 
 VIEWS = ("top-bottom", "left-right", "even-odd")
@@ -96,14 +97,9 @@ class CoTraining(Classifies):
         return F.log_softmax(la, -1) + F.log_softmax(lb, -1)
 
     def _view_loss(self, net, mask, batch: Batch, pseudo: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        n_l = len(batch.y_labeled)
-        x, y = batch.x_labeled, batch.y_labeled
-        if batch.x_unlabeled is not None and len(pseudo):
-            pl = pseudo[batch.idx_unlabeled]
-            keep = pl >= 0
-            x, y = torch.cat([x, batch.x_unlabeled[keep]]), torch.cat([y, pl[keep]])
+        x, y = with_pseudo_labelled(batch, pseudo)
         ce = F.cross_entropy(net(random_shift(x, self.config.shift) * mask), y, reduction="none")
-        return ce[:n_l].mean(), (ce[n_l:].mean() if len(ce) > n_l else ce.new_zeros(()))
+        return split_losses(ce, len(batch.y_labeled))
 
     def training_loss(self, batch: Batch, state: TrainState | None = None) -> dict[str, torch.Tensor]:
         ce_a, pce_a = self._view_loss(self.a, self.mask_a, batch, self.pseudo_a)
@@ -124,16 +120,11 @@ class CoTraining(Classifies):
             self.train(was)
         conf_a, lab_a = select_confident(torch.softmax(torch.cat(la), -1), self.config.threshold)
         conf_b, lab_b = select_confident(torch.softmax(torch.cat(lb), -1), self.config.threshold)
-        truth = split.y_unlabeled.to(self.mask_a.device)
         new_b = conf_a & (self.pseudo_b < 0)
         new_a = conf_b & (self.pseudo_a < 0)
         self.pseudo_b[new_b], self.pseudo_a[new_a] = lab_a[new_b], lab_b[new_a]
-        added_right = int((lab_a[new_b] == truth[new_b]).sum() + (lab_b[new_a] == truth[new_a]).sum())
-        have = torch.cat([self.pseudo_a[self.pseudo_a >= 0] == truth[self.pseudo_a >= 0],
-                          self.pseudo_b[self.pseudo_b >= 0] == truth[self.pseudo_b >= 0]])
-        return {"pseudo_added": int(new_a.sum() + new_b.sum()), "pseudo_added_correct": added_right,
-                "pseudo_total": len(have),
-                "pseudo_accuracy": float(have.float().mean()) if len(have) else float("nan")}
+        return round_report([(new_a, lab_b), (new_b, lab_a)], [self.pseudo_a, self.pseudo_b],
+                            split.y_unlabeled.to(self.mask_a.device))
 
 
 register_model(CoTraining, CoTrainingConfig)

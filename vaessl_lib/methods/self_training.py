@@ -27,7 +27,8 @@ from ..checkpoints import register_model
 from ..errors import VaesslError
 from ..models.base import Batch, TrainState
 from ..models.supervised import SupervisedClassifier, SupervisedConfig
-from ..pseudo_labels import PseudoLabelRounds, check_threshold, select_confident
+from ..pseudo_labels import (PseudoLabelRounds, check_threshold, round_report, select_confident,
+                             split_losses, with_pseudo_labelled)
 from . import Method, register
 
 
@@ -58,15 +59,9 @@ class SelfTraining(SupervisedClassifier):
         self.register_buffer("pseudo", torch.full((pool_size,), -1, dtype=torch.long), persistent=False)
 
     def training_loss(self, batch: Batch, state: TrainState | None = None) -> dict[str, torch.Tensor]:
-        n_l = len(batch.y_labeled)
-        x, y = batch.x_labeled, batch.y_labeled
-        if batch.x_unlabeled is not None and len(self.pseudo):
-            pl = self.pseudo[batch.idx_unlabeled]
-            keep = pl >= 0
-            x, y = torch.cat([x, batch.x_unlabeled[keep]]), torch.cat([y, pl[keep]])
+        x, y = with_pseudo_labelled(batch, self.pseudo)
         ce = F.cross_entropy(self.logits(self.augment(x)), y, reduction="none")   # one pass, shared batch-norm
-        ce_l = ce[:n_l].mean()
-        ce_p = ce[n_l:].mean() if len(ce) > n_l else ce.new_zeros(())
+        ce_l, ce_p = split_losses(ce, len(batch.y_labeled))
         return {"ce": ce_l, "pseudo_ce": ce_p, "loss": ce_l + self.config.pseudo_weight * ce_p}
 
     @torch.no_grad()
@@ -76,11 +71,7 @@ class SelfTraining(SupervisedClassifier):
                                         self.config.threshold)
         new = mask & (self.pseudo < 0)
         self.pseudo[new] = labels[new]
-        truth = split.y_unlabeled.to(self.pseudo.device)
-        have = self.pseudo >= 0
-        return {"pseudo_added": int(new.sum()), "pseudo_added_correct": int((labels[new] == truth[new]).sum()),
-                "pseudo_total": int(have.sum()),
-                "pseudo_accuracy": float((self.pseudo[have] == truth[have]).float().mean()) if have.any() else float("nan")}
+        return round_report([(new, labels)], [self.pseudo], split.y_unlabeled.to(self.pseudo.device))
 
 
 register_model(SelfTraining, SelfTrainingConfig)
