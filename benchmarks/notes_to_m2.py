@@ -13,14 +13,10 @@ runs are skipped when run again) and the table ``notes_to_m2.md``.
 from __future__ import annotations
 
 import argparse
-import json
-import os
 import statistics
 import time
-from concurrent.futures import ProcessPoolExecutor
-from pathlib import Path
 
-RESULTS = Path(os.environ.get("VAESSL_RESULTS", Path(__file__).parent / "results"))
+from ssl_methods import RESULTS, load, run_jobs  # noqa: E402  (this folder is on sys.path when run as a script)
 
 # (step name, what changes, the cumulative settings of the notes method); epochs are real epochs
 # over the unlabelled pool once the schedule is "cycle" (the notes' 20 zipped "epochs" are 40 steps).
@@ -64,23 +60,12 @@ def one_run(job: dict) -> dict:
             "entropy": res.history.last.get("entropy"), "wall_s": round(time.perf_counter() - t0, 1)}
 
 
-def load(path: Path) -> list[dict]:
-    return [json.loads(line) for line in path.read_text().splitlines() if line.strip()] if path.exists() else []
-
-
 def run(args) -> None:
     path = RESULTS / "notes_to_m2.jsonl"
     done = {(r["step"], r["seed"], r["labels"]) for r in load(path)}
     jobs = [dict(step=i, seed=s, labels=args.labels, threads=args.threads)
             for s in args.seeds for i in range(len(STEPS)) if (i, s, args.labels) not in done]
-    print(f"{len(jobs)} runs to do ({len(done)} recorded)", flush=True)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with ProcessPoolExecutor(max_workers=args.jobs) as pool:
-        for row in pool.map(one_run, jobs):
-            with open(path, "a") as fh:
-                fh.write(json.dumps(row) + "\n")
-            print(f"{row['name']:22s} seed {row['seed']}  test {row['test_accuracy']:.4f}  ({row['wall_s']}s)",
-                  flush=True)
+    run_jobs(path, jobs, len(done), one_run, args.jobs, lambda row: f"{row['name']:22s} seed {row['seed']}")
 
 
 def report(args) -> str:

@@ -124,14 +124,20 @@ def run(args: argparse.Namespace) -> None:
                     if job_key(job) not in done:
                         jobs.append(job)
     jobs.sort(key=lambda j: j["variant"] in CHEAP)   # long runs first keeps both workers busy
-    print(f"{len(jobs)} runs to do ({len(done)} recorded)", flush=True)
+    run_jobs(path, jobs, len(done), one_run, args.jobs,
+             lambda row: f"{row['variant']:22s} labels {row['labels']:5d} noise {row['noise']:.2f} seed {row['seed']}")
+
+
+def run_jobs(path: Path, jobs: list[dict], recorded: int, fn, workers: int, describe) -> None:
+    """Run ``fn`` on every job in ``workers`` processes; append each result to the JSON-lines ``path``
+    as soon as it is in (an interrupted benchmark keeps what it finished) and print one line per run."""
+    print(f"{len(jobs)} runs to do ({recorded} recorded)", flush=True)
     path.parent.mkdir(parents=True, exist_ok=True)
-    with ProcessPoolExecutor(max_workers=args.jobs) as pool:
-        for row in pool.map(one_run, jobs):
+    with ProcessPoolExecutor(max_workers=workers) as pool:
+        for row in pool.map(fn, jobs):
             with open(path, "a") as fh:
                 fh.write(json.dumps(row) + "\n")
-            print(f"{row['variant']:22s} labels {row['labels']:5d} noise {row['noise']:.2f} seed {row['seed']}  "
-                  f"test {row['test_accuracy']:.4f}  ({row['wall_s']}s)", flush=True)
+            print(f"{describe(row)}  test {row['test_accuracy']:.4f}  ({row['wall_s']}s)", flush=True)
 
 
 def summarise(rows: list[dict]) -> dict[tuple, dict]:
