@@ -19,44 +19,44 @@ def test_there_are_notebooks_and_all_are_in_the_toc():
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
-def test_outputs_are_stripped_except_the_reference_outputs_nbval_checks(path):
-    """No outputs or execution counts in git, except the short text output of cells marked
-    ``# NBVAL_CHECK_OUTPUT`` (stable facts: split sizes, label counts, shapes) that nbval compares."""
+def test_outputs_are_stripped_and_marked_cells_have_reference_outputs(path):
+    """No outputs or execution counts in git. Cells marked ``# NBVAL_CHECK_OUTPUT`` (stable facts: split
+    sizes, label counts, shapes) have their expected text output in tests/nbval_reference.json, which
+    nbval compares with a fresh run."""
+    import json
+
     nb = nbformat.read(path, as_version=4)
     rel = path.relative_to(ROOT)
     code = [c for c in nb.cells if c.cell_type == "code"]
-    marked = [c for c in code if "# NBVAL_CHECK_OUTPUT" in (line.strip() for line in c.source.splitlines())]
     for cell in code:
-        if cell in marked:
-            assert cell.execution_count == 1, f"{path.name}: run `python tools/nbtools.py record {rel}`"
-            assert cell.outputs, f"{path.name}: a marked cell has no reference output: " \
-                                 f"run `python tools/nbtools.py record {rel}`"
-            assert all(o.output_type in ("stream", "execute_result") for o in cell.outputs)
-            assert all(set(o.get("data", {})) <= {"text/plain"} for o in cell.outputs), "text outputs only"
-        else:
-            assert not cell.outputs and cell.execution_count is None, \
-                f"{path.name} has outputs: run `python tools/nbtools.py strip {rel}`"
+        assert not cell.outputs and cell.execution_count is None, \
+            f"{path.name} has outputs: run `python tools/nbtools.py strip {rel}`"
+    marked = [c for c in code if "# NBVAL_CHECK_OUTPUT" in (line.strip() for line in c.source.splitlines())]
     assert marked, f"{path.name} has no # NBVAL_CHECK_OUTPUT cell printing its stable facts"
+    refs = json.loads((ROOT / "tests" / "nbval_reference.json").read_text()).get(path.name, [])
+    assert len(refs) == len(marked) and all(refs), f"run `python tools/nbtools.py record {rel}`"
+    for outputs in refs:
+        assert all(o["output_type"] in ("stream", "execute_result") for o in outputs)
+        assert all(set(o.get("data", {})) <= {"text/plain"} for o in outputs), "text outputs only"
     assert any(re.search(r"^assert ", c.source, re.M) for c in code), \
         f"{path.name} checks none of its stable facts (split sizes, shapes) with an assert"
 
 
-def test_strip_keeps_only_the_marked_cells_text_output():
+def test_nbval_copies_carry_the_reference_outputs_of_the_marked_cells_only():
     import sys
     sys.path.insert(0, str(ROOT / "tools"))
-    from nbtools import strip_nb
+    from nbtools import strip_nb, with_references
 
     nb = nbformat.v4.new_notebook()
     marked = nbformat.v4.new_code_cell("# NBVAL_CHECK_OUTPUT\nprint(1)")
     plain = nbformat.v4.new_code_cell("print(2)")
-    for cell, text in ((marked, "1\n"), (plain, "2\n")):
-        cell.outputs = [nbformat.v4.new_output("stream", name="stdout", text=text),
-                        nbformat.v4.new_output("display_data", data={"image/png": "AAAA"})]
-        cell.execution_count = 3
     nb.cells = [marked, plain]
-    assert strip_nb(nb)
-    assert [o.text for o in marked.outputs] == ["1\n"] and marked.execution_count == 1
-    assert plain.outputs == [] and not strip_nb(nb)
+    copy = with_references(nb, [[{"output_type": "stream", "name": "stdout", "text": "1\n"}]], "x.ipynb")
+    assert [o.text for o in copy.cells[0].outputs] == ["1\n"] and copy.cells[0].execution_count == 1
+    assert copy.cells[1].outputs == [] and marked.outputs == []          # the original is untouched
+    with pytest.raises(SystemExit, match="run `python tools/nbtools.py record"):
+        with_references(nb, [], "x.ipynb")
+    assert strip_nb(copy) and copy.cells[0].outputs == [] and not strip_nb(copy)
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)

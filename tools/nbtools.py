@@ -1,27 +1,33 @@
-"""Notebook helper for maintainers: strip outputs, and record the reference outputs nbval checks.
+"""Notebook helper for maintainers: strip outputs, and keep the reference outputs nbval checks.
 
     python tools/nbtools.py strip notebooks/*.ipynb     # before committing
     python tools/nbtools.py record notebooks/x.ipynb    # after changing a cell marked # NBVAL_CHECK_OUTPUT
+    python tools/nbtools.py with-references notebooks _build/nbval   # what `dev.py test` runs nbval on
 
-Notebooks are committed without outputs or execution counts, with one exception:
-a cell whose first line is ``# NBVAL_CHECK_OUTPUT`` keeps its (short, text-only)
-output and an execution count of 1, which ``pytest --nbval-lax`` compares with a
-fresh run. Such cells print
-stable facts (split sizes, label counts, shapes) in the fast setting; every
-other fact a notebook states is checked by ``assert`` statements in its cells.
+Notebooks are committed with no outputs or execution counts at all. A cell with
+the comment line ``# NBVAL_CHECK_OUTPUT`` prints stable facts (split sizes,
+label counts, shapes) in the fast setting; its expected text output lives in
+``tests/nbval_reference.json`` (notebook name -> one output list per marked
+cell, in order). ``with-references`` writes copies of the notebooks with those
+outputs filled in, and ``pytest --nbval-lax`` on the copies compares each marked
+cell's fresh output with its reference. Every other fact a notebook states is
+checked by ``assert`` statements in its cells.
 
 ``record`` executes the notebook (in the ``python3`` kernel of the current
-environment) only as far as its last marked cell, and stores the text outputs
-of the marked cells.
+environment) only as far as its last marked cell, stores the text outputs of
+the marked cells in the reference file, and leaves the notebook stripped.
 """
 
 from __future__ import annotations
 
+import json
 import sys
+from pathlib import Path
 
 import nbformat
 
 MARK = "# NBVAL_CHECK_OUTPUT"
+REFERENCE = Path(__file__).resolve().parents[1] / "tests" / "nbval_reference.json"
 
 
 def is_marked(cell) -> bool:
@@ -29,15 +35,14 @@ def is_marked(cell) -> bool:
     return cell.cell_type == "code" and any(line.strip() == MARK for line in cell.source.splitlines())
 
 
-def text_only(outputs: list) -> list:
-    """Keep stream and text/plain results; drop images, HTML, widgets and execution counts."""
+def text_only(outputs: list) -> list[dict]:
+    """Keep stdout and text/plain results; drop images, HTML, widgets and execution counts."""
     kept = []
     for out in outputs:
         if out.output_type == "stream" and out.name == "stdout":
-            kept.append(nbformat.v4.new_output("stream", name="stdout", text=out.text))
+            kept.append({"output_type": "stream", "name": "stdout", "text": out.text})
         elif out.output_type == "execute_result" and "text/plain" in out.data:
-            kept.append(nbformat.v4.new_output("execute_result", data={"text/plain": out.data["text/plain"]},
-                                               execution_count=1))
+            kept.append({"output_type": "execute_result", "data": {"text/plain": out.data["text/plain"]}})
     return kept
 
 
@@ -46,11 +51,9 @@ def strip_nb(nb) -> bool:
     for cell in nb.cells:
         if cell.cell_type != "code":
             continue
-        keep = text_only(cell.outputs) if is_marked(cell) else []
-        count = 1 if keep else None     # nbval only compares outputs of cells that record a run
-        if cell.outputs != keep or cell.execution_count != count:
+        if cell.outputs or cell.execution_count is not None:
             changed = True
-        cell.outputs, cell.execution_count = keep, count
+        cell.outputs, cell.execution_count = [], None
         for key in ("execution", "collapsed", "scrolled"):
             if key in cell.metadata:
                 cell.metadata.pop(key)
@@ -66,29 +69,69 @@ def strip(path: str) -> bool:
     return changed
 
 
-def record(path: str) -> int:
-    """Execute up to the last marked cell and store the marked cells' text outputs."""
+def load_references(path: Path = REFERENCE) -> dict[str, list[list[dict]]]:
+    return json.loads(path.read_text()) if path.exists() else {}
+
+
+def record(path: str, reference: Path = REFERENCE) -> int:
+    """Execute up to the last marked cell and store the marked cells' text outputs in ``reference``."""
     from nbclient import NotebookClient
 
     nb = nbformat.read(path, as_version=4)
     marked = [i for i, c in enumerate(nb.cells) if is_marked(c)]
     if not marked:
-        print(f"{path}: no cell starts with {MARK}")
+        print(f"{path}: no cell has the line {MARK}")
         return 0
     client = NotebookClient(nb, kernel_name="python3", timeout=600, resources={"metadata": {"path": "notebooks"}})
     with client.setup_kernel():
         for i, cell in enumerate(nb.cells[: marked[-1] + 1]):
             if cell.cell_type == "code":
                 client.execute_cell(cell, i)
+    refs = load_references(reference)
+    refs[Path(path).name] = [text_only(nb.cells[i].outputs) for i in marked]
+    reference.write_text(json.dumps(refs, indent=1, sort_keys=True) + "\n")
     strip_nb(nb)
     nbformat.write(nb, path)
     return len(marked)
 
 
+def with_references(nb, outputs: list[list[dict]], name: str):
+    """A copy of ``nb`` whose marked cells carry their reference outputs (and a recorded run, which
+    nbval needs before it compares)."""
+    nb = nbformat.from_dict(json.loads(json.dumps(nb)))
+    marked = [c for c in nb.cells if is_marked(c)]
+    if len(marked) != len(outputs):
+        raise SystemExit(f"{name}: {len(marked)} cell(s) marked {MARK} but {len(outputs)} reference output(s) "
+                         f"in {REFERENCE.name}; run `python tools/nbtools.py record notebooks/{name}`")
+    for cell, outs in zip(marked, outputs):
+        cell.outputs = [nbformat.from_dict({**o, "execution_count": 1} if o["output_type"] == "execute_result"
+                                           else o) for o in outs]
+        cell.execution_count = 1
+    return nb
+
+
+def write_with_references(src: str, dest: str) -> list[Path]:
+    refs = load_references()
+    out_dir = Path(dest)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    for old in out_dir.glob("*.ipynb"):
+        old.unlink()
+    written = []
+    for path in sorted(Path(src).glob("*.ipynb")):
+        nb = with_references(nbformat.read(path, as_version=4), refs.get(path.name, []), path.name)
+        nbformat.write(nb, out_dir / path.name)
+        written.append(out_dir / path.name)
+    return written
+
+
 if __name__ == "__main__":
-    if len(sys.argv) < 3 or sys.argv[1] not in ("strip", "record"):
+    if len(sys.argv) < 3 or sys.argv[1] not in ("strip", "record", "with-references"):
         print(__doc__)
         sys.exit(2)
+    if sys.argv[1] == "with-references":
+        print(f"{len(write_with_references(sys.argv[2], sys.argv[3]))} notebooks with their reference outputs "
+              f"in {sys.argv[3]}")
+        sys.exit(0)
     for p in sys.argv[2:]:
         if sys.argv[1] == "strip":
             print(("stripped " if strip(p) else "clean    ") + p)
