@@ -1,4 +1,4 @@
-"""Devices and seeds: the two things every experiment must fix first."""
+"""Devices, seeds and progress bars: what every experiment sets up first."""
 
 from __future__ import annotations
 
@@ -45,3 +45,15 @@ def seed_everything(seed: int) -> torch.Generator:
     gen = torch.Generator()
     gen.manual_seed(seed)
     return gen
+
+
+def progress_bar(total: int, desc: str, enabled: bool = True, **kwargs):
+    """The progress bar of every training loop (a widget in notebooks, text in a terminal).
+
+    It redraws at most once a second: enough to watch training, and few enough
+    messages that a notebook runner (nbval, the book build) keeps up with the
+    kernel's output channel even in cells that train for minutes.
+    """
+    from tqdm.auto import tqdm
+
+    return tqdm(total=total, desc=desc, unit="step", disable=not enabled or total == 0, mininterval=1.0, **kwargs)

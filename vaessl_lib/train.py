@@ -26,17 +26,16 @@ from __future__ import annotations
 import csv
 import math
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Callable, Iterator
 
 import torch
-from tqdm.auto import tqdm
 
 from .data import SSLSplit
 from .errors import VaesslError
 from .models.base import Batch, Classifies, TrainState
-from .runtime import resolve_device, seed_everything
+from .runtime import progress_bar, resolve_device, seed_everything
 
 SCHEDULES = ("cycle", "zip")
 
@@ -209,8 +208,7 @@ class Trainer:
     def fit(self) -> History:
         cfg = self.config
         total = cfg.epochs * self.state.steps_per_epoch
-        bar = tqdm(total=total, desc="training", unit="step", disable=not cfg.progress or total == 0,
-                   leave=False, dynamic_ncols=True)
+        bar = progress_bar(total, "training", cfg.progress, leave=False, dynamic_ncols=True)
         try:
             for epoch in range(len(self.history), cfg.epochs):
                 self.state.epoch = epoch

@@ -323,7 +323,7 @@ def train_ddpm(model: DDPM, x: torch.Tensor, labels: torch.Tensor | None = None,
     :math:`\bar\theta \leftarrow d\,\bar\theta + (1-d)\,\theta` with
     :math:`d = \min(\texttt{ema\_decay}, \frac{1+k}{10+k})` at step k, as usual for diffusion models.
     """
-    from tqdm.auto import tqdm
+    from ..runtime import progress_bar
 
     x = as_images(x).to(model.device)
     if labels is not None:
@@ -338,7 +338,7 @@ def train_ddpm(model: DDPM, x: torch.Tensor, labels: torch.Tensor | None = None,
     history: list[dict] = []
     model.train()
     step = 0
-    bar = tqdm(total=epochs * steps_per_epoch, desc="ddpm", unit="step", disable=not progress)
+    bar = progress_bar(epochs * steps_per_epoch, "ddpm", progress)
     for epoch in range(1, epochs + 1):
         start, total, n = time.perf_counter(), 0.0, 0
         for idx in torch.randperm(len(x), generator=gen).split(batch_size):

@@ -186,7 +186,7 @@ def train_vae(model: VAE, x: torch.Tensor, epochs: int = 20, batch_size: int = 1
     ``loss`` (:meth:`VAE.elbo_terms`) and ``seconds``.  ``labels`` are required
     for a :class:`CVAE` and refused for a :class:`VAE`.
     """
-    from tqdm.auto import tqdm
+    from ..runtime import progress_bar
 
     x = as_images(x).to(model.device)
     if isinstance(model, CVAE) and labels is None:
@@ -200,7 +200,7 @@ def train_vae(model: VAE, x: torch.Tensor, epochs: int = 20, batch_size: int = 1
     opt = torch.optim.Adam(model.parameters(), lr=lr)
     history: list[dict] = []
     model.train()
-    bar = tqdm(total=epochs * -(-len(x) // batch_size), desc="vae", unit="step", disable=not progress)
+    bar = progress_bar(epochs * -(-len(x) // batch_size), "vae", progress)
     for epoch in range(1, epochs + 1):
         start, sums, n = time.perf_counter(), {"reconstruction": 0.0, "kl": 0.0, "loss": 0.0}, 0
         for idx in torch.randperm(len(x), generator=gen).split(batch_size):
