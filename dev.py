@@ -2,11 +2,18 @@
 """The project's two commands, with nothing but Python 3.11 and pip on the machine.
 
     python3 dev.py book    # set up .venv, build the book (executing every notebook) into _build/html
-    python3 dev.py test    # set up .venv, run every test: unit tests, notebook validation (nbval),
-                           # then build the book (cached) and check its pages in headless Chromium
+    python3 dev.py test    # set up .venv, run every test: unit tests (the graded exercises included),
+                           # notebook validation (nbval), then build both editions of the book (cached)
+                           # and check their pages in headless Chromium
+
+and the instructors' ones:
+
+    python3 dev.py book --instructor     # the instructor edition (solutions as drop-downs), _build/instructor
+    python3 dev.py exercises             # exercises/*.ipynb masters -> student editions, autograders, pages
+    python3 dev.py grade SUBMISSIONS     # a folder of submitted notebooks -> grades.csv
 
 Each command creates ``.venv`` on first use and installs the package with its
-``book`` and ``test`` extras plus the pinned torch of ``requirements-ci.txt``
+``book``, ``test`` and ``exercises`` extras plus the pinned torch of ``requirements-ci.txt``
 (set ``TORCH_SPEC`` to install another torch, e.g. ``TORCH_SPEC="torch torchvision"``).
 Later runs reuse the environment unless ``pyproject.toml`` or the pins changed.
 Extra arguments after ``test`` go to pytest (``python3 dev.py test -k m2``).
@@ -49,7 +56,7 @@ def ensure_env() -> None:
         run(PY, "-m", "pip", "install", "--quiet", *torch_spec.split())
     else:
         run(PY, "-m", "pip", "install", "--quiet", "-r", ROOT / "requirements-ci.txt")
-    run(PY, "-m", "pip", "install", "--quiet", "-e", f"{ROOT}[test,book]")
+    run(PY, "-m", "pip", "install", "--quiet", "-e", f"{ROOT}[test,book,exercises]")
     run(PY, "-m", "ipykernel", "install", "--sys-prefix", "--name", "python3", "--display-name", "Python 3 (vaessl)")
     stamp.write_text(stamp_text)
 
@@ -62,21 +69,47 @@ def env_vars() -> dict[str, str]:
     return env
 
 
-def build_book(clean: bool = False) -> None:
-    """The book into _build/html, every notebook executed (jupyter-cache: re-run only when its code changed)."""
+INSTRUCTOR = ROOT / "_build" / "instructor"
+
+
+def html_dir(edition: str = "student") -> Path:
+    return (INSTRUCTOR / "_build" / "html") if edition == "instructor" else (ROOT / "_build" / "html")
+
+
+def build_book(clean: bool = False, edition: str = "student") -> None:
+    """The book into _build/html (student edition: exercises without solutions) or
+    _build/instructor/_build/html (instructor edition: solutions as drop-downs), every notebook executed
+    (jupyter-cache, shared by both editions: a notebook re-runs only when its code changed)."""
     if clean:
         shutil.rmtree(ROOT / "_build", ignore_errors=True)
     env = env_vars()
     # the notebooks' kernels inherit this environment: with MPLBACKEND=Agg, plt.show() draws nothing into
     # the page; without it ipykernel picks its inline backend and the figures are in the book
     env.pop("MPLBACKEND", None)
-    run(BIN / "jupyter-book", "build", ".", "--builder", "html", "-W", "--keep-going", env=env)
+    env["VAESSL_EDITION"] = edition
+    extra = ["--path-output", str(INSTRUCTOR)] if edition == "instructor" else []
+    run(BIN / "jupyter-book", "build", ".", "--builder", "html", "-W", "--keep-going", *extra, env=env)
 
 
 def book(args: list[str]) -> int:
     ensure_env()
-    build_book(clean="--clean" in args)
-    print(f"\nThe book is in {ROOT / '_build' / 'html' / 'index.html'}")
+    edition = "instructor" if "--instructor" in args else "student"
+    build_book(clean="--clean" in args, edition=edition)
+    print(f"\nThe {edition} edition of the book is in {html_dir(edition) / 'index.html'}")
+    return 0
+
+
+def exercises(args: list[str]) -> int:
+    """Masters (exercises/) -> student editions, visible tests, book pages, autograders (_build/exercises)."""
+    ensure_env()
+    run(PY, "-m", "vaessl_lib", "assign", *args, env=env_vars())
+    return 0
+
+
+def grade(args: list[str]) -> int:
+    """A folder of submitted exercise notebooks -> a CSV of scores (``python -m vaessl_lib grade --help``)."""
+    ensure_env()
+    run(PY, "-m", "vaessl_lib", "grade", *args, env=env_vars())
     return 0
 
 
@@ -111,19 +144,22 @@ def test(args: list[str]) -> int:
     run(PY, ROOT / "tools" / "nbtools.py", "with-references", ROOT / "notebooks", nbval_dir)
     run(PY, "-m", "pytest", "--nbval-lax", "--nbval-current-env", "-p", "no:cacheprovider", nbval_dir,
         *flags, env=env_vars())
-    # the book as a reader sees it: built as `dev.py book` builds it, its pages opened in headless Chromium
+    # the book as a reader sees it: built as `dev.py book` builds it (both editions: the instructor one
+    # reuses the executed notebooks), its pages opened in headless Chromium
     build_book()
+    build_book(edition="instructor")
     run(PY, "-m", "pytest", "tests/browser", "-p", "no:cacheprovider", *flags, env=env_vars())
     print(f"\nScreenshots of the book are in {ROOT / '_build' / 'screenshots'}")
     return 0
 
 
 def main(argv: list[str]) -> int:
-    if not argv or argv[0] not in ("book", "test"):
+    commands = {"book": book, "test": test, "exercises": exercises, "grade": grade}
+    if not argv or argv[0] not in commands:
         print(__doc__)
         return 2
     try:
-        return {"book": book, "test": test}[argv[0]](argv[1:])
+        return commands[argv[0]](argv[1:])
     except subprocess.CalledProcessError as exc:
         print(f"\nfailed ({exc.returncode}): {' '.join(map(str, exc.cmd))}", file=sys.stderr)
         return exc.returncode or 1

@@ -1,8 +1,10 @@
-"""Command line: ``python -m vaessl_lib train|evaluate|sample``.
+"""Command line: ``python -m vaessl_lib train|evaluate|sample|assign|grade``.
 
     python -m vaessl_lib train --method m2 --dataset mnist-5k --labels 100 --epochs 50 --seed 0 --out runs/m2
     python -m vaessl_lib evaluate --checkpoint runs/m2/model.pt --dataset mnist-5k
     python -m vaessl_lib sample --model ddpm --label 4 --n 16 --out fours.png
+    python -m vaessl_lib assign                                  # exercises/ -> student editions, autograders
+    python -m vaessl_lib grade submissions/ --out grades.csv     # one row per student and assignment
 
 ``train`` prints one line per epoch and ends with ``test_accuracy=0.xxxx``; it
 writes ``OUT/history.csv`` and ``OUT/model.pt``.  Mistakes in the input get a
@@ -60,7 +62,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     parser = _Parser(prog="python -m vaessl_lib",
                      description="Train and evaluate the semi-supervised models of the vaessl course book.")
-    sub = parser.add_subparsers(dest="command", metavar="{train,evaluate,sample}", parser_class=_Parser)
+    sub = parser.add_subparsers(dest="command", metavar="{train,evaluate,sample,assign,grade}",
+                                parser_class=_Parser)
     sub.required = True
 
     methods_help = "; ".join(f"{name}: {m.summary}" for name, m in METHODS.items())
@@ -114,7 +117,68 @@ def build_parser() -> argparse.ArgumentParser:
     from .sample import add_sample_parser
 
     add_sample_parser(sub)
+
+    asg = sub.add_parser("assign", help="build student editions and autograders from the master exercise notebooks",
+                         description="Run otter assign on every master notebook: write the student editions "
+                                     "(notebooks/exercises/), their visible tests (vaessl_lib/exercise_tests/), "
+                                     "the book's exercise pages (book/exercises/), and the autograders and "
+                                     "solution editions (_build/exercises/); with --out, all of it under one folder.")
+    asg.add_argument("--masters", default="exercises", metavar="DIR",
+                     help="folder of master notebooks (default: exercises)")
+    asg.add_argument("--out", default=None, metavar="DIR",
+                     help="write everything under DIR instead of the book's own folders")
+
+    gr = sub.add_parser("grade", help="grade a folder of submitted exercise notebooks into a CSV",
+                        description="Run every submitted notebook under SUBMISSIONS against its assignment's "
+                                    "autograder (visible and hidden tests, no Docker) and write one CSV row per "
+                                    "student and assignment with each question's score.")
+    gr.add_argument("submissions", metavar="SUBMISSIONS",
+                    help="folder of notebooks: SUBMISSIONS/<student>/<assignment>.ipynb or "
+                         "SUBMISSIONS/<student>_<assignment>.ipynb")
+    gr.add_argument("--out", default="grades.csv", metavar="CSV", help="where to write the scores (default: grades.csv)")
+    src = gr.add_mutually_exclusive_group()
+    src.add_argument("--masters", default=None, metavar="DIR",
+                     help="build the autograders from these master notebooks (default: exercises)")
+    src.add_argument("--autograders", default=None, metavar="DIR",
+                     help="folder of <assignment>.zip autograders written by 'assign' (e.g. _build/exercises/autograder)")
+    gr.add_argument("--strict", action="store_true",
+                    help="a cell that raises makes the notebook an error row instead of being skipped (for CI)")
+    gr.add_argument("--no-progress", action="store_true", help="hide the progress bar")
     return parser
+
+
+def _assign(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from .assign import Layout, assign
+
+    masters = Path(args.masters)
+    if args.out:
+        layout = Layout.under(Path(args.out))
+    else:
+        root = masters.resolve().parent
+        if not (root / "_toc.yml").is_file():
+            raise VaesslError(f"{masters} is not the exercises/ folder of a checkout of the book (no _toc.yml "
+                              f"beside it): give --out DIR to write the student editions and autograders there")
+        layout = Layout.repo(root)
+    assign(masters, layout)
+    return 0
+
+
+def _grade(args: argparse.Namespace) -> int:
+    import tempfile
+
+    from .grading import autograders_from, build_autograders, grade_folder
+
+    with tempfile.TemporaryDirectory() as tmp:
+        if args.autograders:
+            zips = autograders_from(args.autograders)
+        else:
+            print(f"building the autograders from {args.masters or 'exercises'}/", flush=True)
+            zips = build_autograders(args.masters or "exercises", tmp)
+        grades = grade_folder(args.submissions, zips, args.out, strict=args.strict,
+                              log=lambda line: print(line, flush=True), progress=not args.no_progress)
+    return 1 if args.strict and any(g.error for g in grades) else 0
 
 
 def _method_overrides(args: argparse.Namespace) -> dict:
@@ -184,7 +248,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         from .sample import run_sample
 
-        return {"train": _train, "evaluate": _evaluate, "sample": run_sample}[args.command](args)
+        commands = {"train": _train, "evaluate": _evaluate, "sample": run_sample, "assign": _assign, "grade": _grade}
+        return commands[args.command](args)
     except VaesslError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

@@ -56,4 +56,5 @@ def progress_bar(total: int, desc: str, enabled: bool = True, **kwargs):
     """
     from tqdm.auto import tqdm
 
-    return tqdm(total=total, desc=desc, unit="step", disable=not enabled or total == 0, mininterval=1.0, **kwargs)
+    kwargs.setdefault("unit", "step")
+    return tqdm(total=total, desc=desc, disable=not enabled or total == 0, mininterval=1.0, **kwargs)

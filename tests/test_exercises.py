@@ -1,0 +1,283 @@
+"""The graded exercises: masters, student editions, shipped visible tests, book pages, and grading.
+
+The slow test at the end is the CI check the exercises promise: it grades, with the documented command,
+every master's solution edition (must score 100%), every student edition with its stubs untouched (must
+run to the end and score 0), and every master with each answer replaced by a deliberately wrong one (each
+``grader.check(q).passed_all`` must be False and each question must score below full marks).
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from vaessl_lib import VaesslError
+from vaessl_lib.assign import KINDS, Layout, assign, read_master, wrong_answer_notebook
+from vaessl_lib import exercises
+from vaessl_lib.exercises import TESTS_ROOT, answered, assignments, grader_for
+from vaessl_lib.grading import Grade, Submission, find_submissions, write_csv
+
+ROOT = Path(__file__).resolve().parents[1]
+MASTERS = sorted((ROOT / "exercises").glob("*.ipynb"))
+CHAPTER_NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
+REBUILD = "run `python3 dev.py exercises` and commit what it writes"
+
+
+def _sources(nb) -> list[tuple[str, str, list]]:
+    return [(c.cell_type, c.source, sorted(c.metadata.get("tags", []))) for c in nb.cells]
+
+
+@pytest.fixture(scope="module")
+def parsed():
+    return {p.stem: read_master(p) for p in MASTERS}
+
+
+@pytest.fixture(scope="module")
+def assigned(tmp_path_factory):
+    """``assign`` on the committed masters, into a temporary folder laid out like the repository."""
+    out = tmp_path_factory.mktemp("assigned")
+    layout = Layout(out / "student", out / "tests", out / "pages", out / "build")
+    masters = assign(ROOT / "exercises", layout, log=lambda line: None)
+    return layout, {m.name: m for m in masters}
+
+
+# ----------------------------------------------------------------------------------------- the exercise set
+def test_every_chapter_notebook_has_at_least_three_exercises_and_18_in_all(parsed):
+    assert CHAPTER_NOTEBOOKS
+    for nb in CHAPTER_NOTEBOOKS:
+        assert f"{nb.stem}_exercises" in parsed, f"notebooks/{nb.name} has no exercises/{nb.stem}_exercises.ipynb"
+    counts = {name: len(m.questions) for name, m in parsed.items()}
+    assert all(n >= 3 for n in counts.values()), counts
+    assert sum(counts.values()) >= 18, counts
+    kinds = {q.kind for m in parsed.values() for q in m.questions}
+    assert kinds == set(KINDS), f"the exercises mix implement, predict and numeric questions, got {kinds}"
+
+
+def test_every_question_has_visible_and_hidden_tests_a_title_and_a_wrong_answer(parsed):
+    for m in parsed.values():
+        for q in m.questions:
+            assert q.public_tests >= 1 and q.hidden_tests >= 1, (m.name, q.name)
+            assert q.title and q.prompt and q.solution and q.wrong.strip() and q.explanation, (m.name, q.name)
+            assert q.wrong.strip() != q.solution.strip(), (m.name, q.name)
+
+
+def test_committed_student_editions_visible_tests_and_pages_are_what_the_masters_give(assigned):
+    layout, masters = assigned
+    repo = Layout.repo(ROOT)
+    assert sorted(p.stem for p in repo.student.glob("*.ipynb")) == sorted(masters), REBUILD
+    assert assignments() == sorted(masters), REBUILD
+    for name in masters:
+        fresh = nbformat.read(layout.student / f"{name}.ipynb", as_version=4)
+        committed = nbformat.read(repo.student / f"{name}.ipynb", as_version=4)
+        assert _sources(committed) == _sources(fresh), f"notebooks/exercises/{name}.ipynb: {REBUILD}"
+        for test in (layout.tests / name).glob("*.py"):
+            assert (repo.tests / name / test.name).read_text() == test.read_text(), f"{name}/{test.name}: {REBUILD}"
+        assert sorted(p.name for p in (repo.tests / name).glob("*.py")) == \
+            sorted(p.name for p in (layout.tests / name).glob("*.py")), REBUILD
+        assert (repo.pages / f"{name}.md").read_text() == (layout.pages / f"{name}.md").read_text(), \
+            f"book/exercises/{name}.md: {REBUILD}"
+
+
+def test_student_editions_carry_no_solutions_and_the_package_no_hidden_tests(assigned):
+    layout, masters = assigned
+    for name, master in masters.items():
+        student = (ROOT / "notebooks" / "exercises" / f"{name}.ipynb").read_text()
+        assert "SOLUTION" not in student and "# IGNORE" not in student and "vaessl:" not in student, name
+        for q in master.questions:
+            body = [ln.strip() for ln in q.solution.splitlines()
+                    if ln.strip() and "SOLUTION" not in ln and not ln.strip().startswith(("def ", "#"))]
+            assert not any(f'"{ln}' in student or f"{ln}\\n" in student for ln in body if len(ln) > 12), \
+                f"{name} {q.name}: a line of the solution is in the student edition"
+        shipped = "".join(p.read_text() for p in (TESTS_ROOT / name).glob("*.py"))
+        assert "hidden=True" not in shipped and "hidden=False" in shipped, name
+        with zipfile.ZipFile(layout.build / "autograder" / f"{name}.zip") as zf:
+            graded = "".join(zf.read(n).decode() for n in zf.namelist() if n.startswith("tests/"))
+        assert graded.count("hidden=True") == sum(q.hidden_tests for q in master.questions), name
+
+
+def test_student_editions_open_in_colab_and_install_the_checker_there():
+    for path in sorted((ROOT / "notebooks" / "exercises").glob("*.ipynb")):
+        nb = nbformat.read(path, as_version=4)
+        first_md = next(c for c in nb.cells if c.cell_type == "markdown")
+        assert f"colab.research.google.com/github/vaessl/vaessl/blob/main/notebooks/exercises/{path.name}" in first_md.source
+        code = [c.source for c in nb.cells if c.cell_type == "code"]
+        assert "google.colab" in code[0] and '"vaessl_lib[exercises] @ git+https://' in code[0], path.name
+        assert f'grader_for("{path.stem}")' in code[1], path.name
+        assert nb.metadata["otter"]["assignment_name"] == path.stem
+        assert all(not c.outputs for c in nb.cells if c.cell_type == "code"), path.name
+        checks = [c for c in code if c.startswith("grader.check(")]
+        assert len(checks) == len(read_master(ROOT / "exercises" / path.name).questions), path.name
+
+
+def test_every_exercise_page_is_in_the_toc():
+    toc = (ROOT / "_toc.yml").read_text()
+    for master in MASTERS:
+        assert f"book/exercises/{master.stem}" in toc, master.name
+
+
+# ------------------------------------------------------------------------------------- student-side helpers
+def test_grader_for_uses_the_shipped_visible_tests_and_reports_unknown_names():
+    name = assignments()[0]
+    grader = grader_for(name)
+    assert Path(grader._tests_dir) == exercises.tests_dir(name) == TESTS_ROOT / name
+    with pytest.raises(VaesslError, match="no exercises named 'nope'; the package has: "):
+        grader_for("nope")
+
+
+def test_answered_tells_stubs_from_answers():
+    assert not answered(...) and not answered(None)
+    assert answered(0) and answered("a") and answered(lambda: None)
+
+
+def test_a_wrong_visible_check_returns_an_object_whose_passed_all_is_false(parsed, tmp_path, monkeypatch):
+    """``grader.check`` only displays its verdict: what it returns is what CI can assert on."""
+    import torch
+
+    monkeypatch.chdir(tmp_path)                                 # otter may leave a log file in the cwd
+    q1 = parsed["vae_intuition_exercises"].questions[0]
+    grader = grader_for("vae_intuition_exercises")
+    env: dict = {"torch": torch}
+    exec(q1.wrong, env)                                         # a deliberately wrong reparameterize
+    assert grader.check("q1", env).passed_all is False
+    exec(q1.solution, env)
+    assert grader.check("q1", env).passed_all is True
+
+
+# ---------------------------------------------------------------------------------------- masters, errors
+def _master(tmp_path, cells, name="demo"):
+    v = nbformat.v4
+    config = ("# ASSIGNMENT CONFIG\nname: demo\ninit_cell: false\nexport_cell: false\nrun_tests: false\n"
+              "tests:\n  files: true\n  ok_format: false\n")
+    nb = v.new_notebook(cells=[v.new_raw_cell(config), v.new_markdown_cell("# Demo"), *cells])
+    path = tmp_path / f"{name}.ipynb"
+    nbformat.write(nb, path)
+    return path
+
+
+def _question(hidden=True, note=True):
+    v = nbformat.v4
+    cells = [v.new_raw_cell("# BEGIN QUESTION\nname: q1\npoints: 2"), v.new_markdown_cell("Write f."),
+             v.new_raw_cell("# BEGIN SOLUTION"), v.new_code_cell("def f(x):\n    return x  # SOLUTION"),
+             v.new_raw_cell("# END SOLUTION"), v.new_raw_cell("# BEGIN TESTS"),
+             v.new_code_cell("def test_one(f):\n    assert f(1) == 1")]
+    if hidden:
+        cells.append(v.new_code_cell("# HIDDEN\ndef test_two(f):\n    assert f(2) == 2"))
+    cells += [v.new_raw_cell("# END TESTS"), v.new_raw_cell("# END QUESTION")]
+    if note:
+        cells.append(v.new_raw_cell("# IGNORE\nvaessl:\n  question: q1\n  kind: implement\n  title: F\n"
+                                    "  explanation: x\n  wrong: |\n    def f(x):\n        return 0\n"))
+    return cells
+
+
+def test_read_master_parses_questions_and_says_what_a_question_lacks(tmp_path):
+    master = read_master(_master(tmp_path, _question()))
+    (q,) = master.questions
+    assert (q.name, q.points, q.kind, q.public_tests, q.hidden_tests) == ("q1", 2.0, "implement", 1, 1)
+    assert "return x" in q.solution and "return 0" in q.wrong and master.title == "Demo"
+    with pytest.raises(VaesslError, match="q1 needs a hidden test"):
+        read_master(_master(tmp_path, _question(hidden=False)))
+    with pytest.raises(VaesslError, match="needs a kind .*a title, a deliberately wrong answer"):
+        read_master(_master(tmp_path, _question(note=False)))
+    with pytest.raises(VaesslError, match="assignment name must be the file name 'other'"):
+        read_master(_master(tmp_path, _question(), name="other"))
+
+
+def test_wrong_answer_notebook_swaps_answers_and_asserts_after_each_check(tmp_path):
+    master = read_master(_master(tmp_path, _question()))
+    v = nbformat.v4
+    solution = v.new_notebook(cells=[
+        v.new_code_cell("def f(x):\n    return x", metadata={"tags": ["otter_assign_solution_cell"]}),
+        v.new_code_cell('grader.check("q1")')])
+    wrong = wrong_answer_notebook(solution, master)
+    assert [c.source for c in wrong.cells] == [
+        "def f(x):\n    return 0", 'grader.check("q1")',
+        '_result = grader.check("q1")\nassert not _result.passed_all, "the wrong answer to q1 passed its checks"']
+    assert solution.cells[0].source == "def f(x):\n    return x"      # the original is untouched
+
+
+# ------------------------------------------------------------------------------------------------ grading
+def _nb(path: Path, assignment: str | None) -> Path:
+    nb = nbformat.v4.new_notebook()
+    if assignment:
+        nb.metadata["otter"] = {"assignment_name": assignment}
+    path.parent.mkdir(parents=True, exist_ok=True)
+    nbformat.write(nb, path)
+    return path
+
+
+def test_find_submissions_tells_student_and_assignment_from_folders_names_and_metadata(tmp_path):
+    known = ["vae_intuition_exercises", "limits_exercises"]
+    _nb(tmp_path / "alice" / "Copy of homework.ipynb", "limits_exercises")
+    _nb(tmp_path / "bob_vae_intuition_exercises.ipynb", None)
+    _nb(tmp_path / "carol-limits_exercises (1).ipynb", "limits_exercises")
+    _nb(tmp_path / "alice" / ".ipynb_checkpoints" / "x-checkpoint.ipynb", "limits_exercises")
+    _nb(tmp_path / "stray.ipynb", "something_else")
+    found, unknown = find_submissions(tmp_path, known)
+    got = sorted((s.student, s.assignment) for s in found)
+    assert got == [("alice", "limits_exercises"), ("bob", "vae_intuition_exercises"), ("carol", "limits_exercises")]
+    assert [p.name for p in unknown] == ["stray.ipynb"]
+    with pytest.raises(VaesslError, match="is not a folder"):
+        find_submissions(tmp_path / "missing", known)
+
+
+def test_csv_has_a_row_per_student_and_assignment_and_a_column_per_question(tmp_path):
+    grades = [Grade(Submission("bob", "a", Path("b.ipynb")), {"q2": 1, "q10": 0.5}, {"q2": 1, "q10": 1}),
+              Grade(Submission("alice", "a", Path("a.ipynb")), {}, {}, error="CellExecutionError: NameError: x")]
+    write_csv(grades, tmp_path / "g.csv")
+    rows = list(csv.reader((tmp_path / "g.csv").open()))
+    assert rows[0] == ["student", "assignment", "file", "q2", "q10", "total", "possible", "percent", "error"]
+    assert rows[1] == ["alice", "a", "a.ipynb", "", "", "0", "0", "0.0", "CellExecutionError: NameError: x"]
+    assert rows[2] == ["bob", "a", "b.ipynb", "1", "0.5", "1.5", "2", "75.0", ""]
+
+
+def _cli(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "vaessl_lib", *args], capture_output=True, text=True, cwd=ROOT)
+
+
+def test_cli_errors_are_one_line(tmp_path):
+    res = _cli("grade", str(tmp_path / "nowhere"), "--masters", str(ROOT / "exercises"))
+    assert res.returncode == 2 and res.stderr.strip().startswith("error: ") and "Traceback" not in res.stderr
+    assert "is not a folder of submitted notebooks" in res.stderr
+    res = _cli("grade", str(tmp_path), "--autograders", str(tmp_path))
+    assert res.returncode == 2 and "no autograder zips" in res.stderr and "Traceback" not in res.stderr
+    res = _cli("assign", "--masters", str(tmp_path))
+    assert res.returncode == 2 and "is not the exercises/ folder of a checkout" in res.stderr
+    res = _cli("assign", "--masters", str(tmp_path), "--out", str(tmp_path / "o"))
+    assert res.returncode == 2 and "no master notebooks" in res.stderr
+
+
+# --------------------------------------------------------------------------- the CI check: grade them all
+def test_masters_score_full_marks_stubs_score_zero_and_wrong_answers_fail(assigned, tmp_path):
+    """With the instructor's command: ``python -m vaessl_lib grade SUBMISSIONS --autograders ... --strict``."""
+    layout, masters = assigned
+    subs = tmp_path / "submissions"
+    for student in ("alice", "bob", "carol"):
+        (subs / student).mkdir(parents=True)
+    for name, master in masters.items():
+        solution = nbformat.read(layout.build / "solutions" / f"{name}.ipynb", as_version=4)
+        nbformat.write(solution, subs / "alice" / f"{name}.ipynb")                       # the master's answers
+        (subs / "bob" / f"{name}.ipynb").write_bytes((layout.student / f"{name}.ipynb").read_bytes())  # stubs
+        nbformat.write(wrong_answer_notebook(solution, master), subs / "carol" / f"{name}.ipynb")
+    out = tmp_path / "grades.csv"
+    res = _cli("grade", str(subs), "--autograders", str(layout.build / "autograder"), "--out", str(out),
+               "--strict", "--no-progress")
+    rows = list(csv.DictReader(out.open())) if out.exists() else []
+    errors = [(r["student"], r["assignment"], r["error"]) for r in rows if r["error"]]
+    assert res.returncode == 0 and not errors, f"{errors}\n{res.stdout[-3000:]}\n{res.stderr[-3000:]}"
+    assert len(rows) == 3 * len(masters)
+    by = {(r["student"], r["assignment"]): r for r in rows}
+    for name, master in masters.items():
+        questions = [q.name for q in master.questions]
+        full, stub, wrong = by["alice", name], by["bob", name], by["carol", name]
+        assert full["percent"] == "100.0", (name, full)
+        assert float(full["possible"]) == sum(q.points for q in master.questions)
+        assert all(float(stub[q]) == 0 for q in questions), (name, stub)
+        assert all(float(wrong[q]) < float(full[q]) for q in questions), (name, wrong)
+    print(json.dumps({r["student"] + "/" + r["assignment"]: r["percent"] for r in rows}, indent=1))
