@@ -20,6 +20,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 HTML = ROOT / "_build" / "html"
+INSTRUCTOR_HTML = ROOT / "_build" / "instructor" / "_build" / "html"
 SCREENSHOTS = ROOT / "_build" / "screenshots"
 
 
@@ -35,13 +36,30 @@ class _QuietHandler(http.server.SimpleHTTPRequestHandler):
         pass
 
 
+def _serve(folder: Path):
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_QuietHandler, directory=str(folder)))
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    return httpd, f"http://127.0.0.1:{httpd.server_address[1]}"
+
+
 @pytest.fixture(scope="session")
 def server(site: Path):
     """The base URL of an HTTP server for _build/html on a free port of 127.0.0.1."""
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_QuietHandler, directory=str(site)))
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{httpd.server_address[1]}"
+    httpd, url = _serve(site)
+    yield url
+    httpd.shutdown()
+    httpd.server_close()
+
+
+@pytest.fixture(scope="session")
+def instructor_server():
+    """The same for the instructor edition (``python3 dev.py book --instructor``)."""
+    if not (INSTRUCTOR_HTML / "index.html").is_file():
+        pytest.fail(f"the instructor edition is not built ({INSTRUCTOR_HTML} is missing): run "
+                    f"`python3 dev.py book --instructor` first", pytrace=False)
+    httpd, url = _serve(INSTRUCTOR_HTML)
+    yield url
     httpd.shutdown()
     httpd.server_close()
 
