@@ -48,3 +48,21 @@ def test_book_config_is_jupyter_book_1_with_errors_fatal():
     assert cfg["sphinx"]["config"]["nb_execution_raise_on_error"] is True
     toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
     assert toc["format"] == "jb-book"
+
+
+def test_the_wheel_ships_the_visible_exercise_tests_and_not_the_masters(tmp_path):
+    """Colab installs the package from git: the checks of every exercise notebook must come with it."""
+    import subprocess
+    import sys
+    import zipfile
+
+    subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "--quiet",
+                    "-w", str(tmp_path), str(ROOT)], check=True, capture_output=True)
+    (wheel,) = tmp_path.glob("vaessl_lib-*.whl")
+    names = zipfile.ZipFile(wheel).namelist()
+    shipped = {n for n in names if n.startswith("vaessl_lib/exercise_tests/")}
+    expected = {f"vaessl_lib/exercise_tests/{p.parent.name}/{p.name}"
+                for p in (ROOT / "vaessl_lib" / "exercise_tests").glob("*/*.py")}
+    assert expected and shipped == expected
+    assert not [n for n in names if n.endswith(".ipynb")], "masters and notebooks stay out of the package"
+    assert "hidden=True" not in "".join(zipfile.ZipFile(wheel).read(n).decode() for n in shipped)
