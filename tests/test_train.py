@@ -72,6 +72,21 @@ def test_faithful_schedule_cycles_labels_across_the_whole_unlabelled_pool():
     assert len(counts) == 100 and counts.max() - counts.min() <= 1
 
 
+@pytest.mark.parametrize("n,size", [(10, 3), (5, 4), (129, 128), (1000, 128), (1, 4), (4, 1), (12, 4)])
+def test_an_epoch_sees_every_example_once_when_a_last_batch_of_one_is_merged(n, size):
+    """A pass over range(n) in chunks: a last chunk of one joins the one before it (batch-norm cannot train on
+    one example) and nothing is dropped or repeated; steps_per_epoch counts the chunks the pass really has."""
+    split = make_split(10, n)
+    trainer = Trainer(Recorder(), split, TrainConfig(epochs=1, schedule="cycle", batch_labeled=4,
+                                                     batch_unlabeled=size, device="cpu", progress=False), log=None)
+    chunks = trainer._chunks(n, size)
+    assert sorted(torch.cat(chunks).tolist()) == list(range(n))
+    assert len(chunks) == Trainer._n_chunks(n, size) and (n == 1 or len(chunks[-1]) > 1)
+    assert trainer.steps_per_epoch() == max(len(chunks), math.ceil(10 / 4))
+    unl = [u for _, u in trainer.epoch_plan()[:len(chunks)]]
+    assert sorted(torch.cat(unl).tolist()) == list(range(n))
+
+
 def test_same_seed_gives_the_same_history_on_cpu(tiny_split):
     def run():
         torch.manual_seed(0)

@@ -151,8 +151,14 @@ class Trainer:
         n_l, n_u = len(self.split.y_labeled), len(self.split.x_unlabeled)
         b_l, b_u = self.config.batch_labeled, self.config.batch_unlabeled
         if self.config.schedule == "zip":
-            return max(1, min(math.ceil(n_l / b_l), math.ceil(n_u / b_u)))
-        return max(1, math.ceil(n_u / b_u), math.ceil(n_l / b_l))
+            return max(1, min(self._n_chunks(n_l, b_l), self._n_chunks(n_u, b_u)))
+        return max(1, self._n_chunks(n_u, b_u), math.ceil(n_l / b_l))
+
+    @staticmethod
+    def _n_chunks(n: int, size: int) -> int:
+        """How many chunks :meth:`_chunks` cuts range(n) into."""
+        full = math.ceil(n / size)
+        return full - 1 if full > 1 and n - (full - 1) * size == 1 else full
 
     def _chunks(self, n: int, size: int) -> list[torch.Tensor]:
         """A shuffled pass over range(n) in chunks of ``size``; a last chunk of 1 joins the previous one
@@ -160,7 +166,8 @@ class Trainer:
         perm = torch.randperm(n, generator=self.generator)
         chunks = list(perm.split(size))
         if len(chunks) > 1 and len(chunks[-1]) == 1:
-            chunks[-2] = torch.cat([chunks[-2], chunks.pop()])
+            last = chunks.pop()
+            chunks[-1] = torch.cat([chunks[-1], last])
         return chunks
 
     def _next_labeled(self, size: int) -> torch.Tensor:

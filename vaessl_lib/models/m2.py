@@ -111,7 +111,7 @@ def paper_weights(n_labeled: int, n_unlabeled: int, alpha: float | None = None) 
 
     Per labelled example the classification loss then weighs :math:`\alpha / N_l`
     times its bound (4 with 100 labels in the 4,000-image ``mnist-5k`` pool,
-    500 on full MNIST; Pyro's tuned M2 uses 46).
+    60 in full MNIST's 60,000, 50 in the paper's 50,000; Pyro's tuned M2 uses 46).
     """
     n = n_labeled + n_unlabeled
     alpha = 0.1 * n if alpha is None else float(alpha)
