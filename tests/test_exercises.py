@@ -19,7 +19,7 @@ import nbformat
 import pytest
 
 from vaessl_lib import VaesslError
-from vaessl_lib.assign import KINDS, Layout, assign, read_master, wrong_answer_notebook
+from vaessl_lib.assign import KINDS, Layout, _strip_solution_markers, assign, read_master, wrong_answer_notebook
 from vaessl_lib import exercises
 from vaessl_lib.exercises import TESTS_ROOT, answered, assignments, grader_for
 from vaessl_lib.grading import Grade, Submission, find_submissions, write_csv
@@ -90,11 +90,14 @@ def test_student_editions_carry_no_solutions_and_the_package_no_hidden_tests(ass
     for name, master in masters.items():
         student = (ROOT / "notebooks" / "exercises" / f"{name}.ipynb").read_text()
         assert "SOLUTION" not in student and "# IGNORE" not in student and "vaessl:" not in student, name
+        nb = nbformat.read(ROOT / "notebooks" / "exercises" / f"{name}.ipynb", as_version=4)
+        answers = "\n".join(c.source for c in nb.cells if "otter_answer_cell" in c.metadata.get("tags", []))
         for q in master.questions:
-            body = [ln.strip() for ln in q.solution.splitlines()
-                    if ln.strip() and "SOLUTION" not in ln and not ln.strip().startswith(("def ", "#"))]
-            assert not any(f'"{ln}' in student or f"{ln}\\n" in student for ln in body if len(ln) > 12), \
-                f"{name} {q.name}: a line of the solution is in the student edition"
+            body = [ln.strip() for ln in _strip_solution_markers(q.solution).splitlines()
+                    if ln.strip() and not ln.strip().startswith(("def ", "#", '"""'))]
+            assert body and not [ln for ln in body if ln in answers], \
+                f"{name} {q.name}: a line of the solution is in an answer cell of the student edition"
+            assert q.stub.strip() and q.stub.strip() in answers, (name, q.name)
         shipped = "".join(p.read_text() for p in (TESTS_ROOT / name).glob("*.py"))
         assert "hidden=True" not in shipped and "hidden=False" in shipped, name
         with zipfile.ZipFile(layout.build / "autograder" / f"{name}.zip") as zf:

@@ -14,7 +14,7 @@ import pytest
 from selenium.webdriver.support.ui import WebDriverWait
 
 from test_book_pages import REPO, BRANCH, local_console_errors, open_page, toc_files, typeset_math
-from vaessl_lib.assign import read_master
+from vaessl_lib.assign import _strip_solution_markers, read_master
 
 ROOT = Path(__file__).resolve().parents[2]
 EXERCISE_PAGES = [f for f in toc_files() if f.startswith("book/exercises/")]
@@ -28,9 +28,9 @@ def _solution_lines(master) -> list[str]:
     """Distinctive lines of the solutions: what must not appear in the student edition."""
     lines = []
     for q in master.questions:
-        for ln in q.solution.splitlines():
-            ln = ln.replace("# SOLUTION", "").strip()
-            if len(ln) > 12 and "SOLUTION" not in ln and not ln.startswith(("def ", "#", '"""')):
+        for ln in _strip_solution_markers(q.solution).splitlines():
+            ln = ln.strip()
+            if len(ln) > 12 and not ln.startswith(("def ", "#", '"""')) and ln not in q.prompt:
                 lines.append(ln)
     return lines
 
@@ -75,8 +75,7 @@ def test_instructor_edition_has_each_solution_as_a_closed_drop_down(browser, ins
         ".map(b => b ? (getComputedStyle(b).visibility === 'hidden' || b.getBoundingClientRect().height === 0) : null)")
     assert hidden == [True] * n, f"{page}: solutions should start closed: {hidden}"
     first = master.questions[0]
-    solution_line = next(ln for ln in _solution_lines(master) if ln in
-                         "\n".join(first.solution.replace("# SOLUTION", "").splitlines()))
+    solution_line = next(ln for ln in _solution_lines(master) if ln in _strip_solution_markers(first.solution))
     button = browser.find_element("css selector", ".solution.dropdown button.toggle-button")
     browser.execute_script("arguments[0].scrollIntoView({block: 'center'})", button)
     button.click()
