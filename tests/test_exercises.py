@@ -19,7 +19,7 @@ import nbformat
 import pytest
 
 from vaessl_lib import VaesslError
-from vaessl_lib.assign import KINDS, Layout, _strip_solution_markers, assign, read_master, wrong_answer_notebook
+from vaessl_lib.assign import KINDS, Layout, solution_as_shown, assign, read_master, wrong_answer_notebook
 from vaessl_lib import exercises
 from vaessl_lib.exercises import TESTS_ROOT, answered, assignments, grader_for
 from vaessl_lib.grading import Grade, Submission, find_submissions, write_csv
@@ -93,7 +93,7 @@ def test_student_editions_carry_no_solutions_and_the_package_no_hidden_tests(ass
         nb = nbformat.read(ROOT / "notebooks" / "exercises" / f"{name}.ipynb", as_version=4)
         answers = "\n".join(c.source for c in nb.cells if "otter_answer_cell" in c.metadata.get("tags", []))
         for q in master.questions:
-            body = [ln.strip() for ln in _strip_solution_markers(q.solution).splitlines()
+            body = [ln.strip() for ln in solution_as_shown(q.solution).splitlines()
                     if ln.strip() and not ln.strip().startswith(("def ", "#", '"""'))]
             assert body and not [ln for ln in body if ln in answers], \
                 f"{name} {q.name}: a line of the solution is in an answer cell of the student edition"

@@ -118,7 +118,7 @@ def _marker(cell) -> tuple[str, str, str] | None:
     return (m.group(1).upper(), m.group(2).upper(), m.group(3)) if m else None
 
 
-def _strip_solution_markers(code: str) -> str:
+def solution_as_shown(code: str) -> str:
     """The solution as a reader should see it: otter's ``# BEGIN/END SOLUTION`` and ``# SOLUTION`` comments gone."""
     lines = [ln for ln in code.splitlines() if not re.match(r"^\s*#\s*(BEGIN|END) SOLUTION\s*$", ln)]
     return "\n".join(re.sub(r"\s*#\s*SOLUTION\s*$", "", ln) for ln in lines).strip("\n")
@@ -270,7 +270,7 @@ def render_page(master: Master, student_rel: str) -> str:
         if q.stub.strip():
             lines += ["```python", q.stub.strip("\n"), "```", ""]
         lines += ["::::", "", f"::::{{solution}} {label}", ":class: dropdown", "",
-                  "```python", _strip_solution_markers(q.solution), "```", ""]
+                  "```python", solution_as_shown(q.solution), "```", ""]
         if q.explanation:
             lines += [q.explanation, ""]
         lines += ["::::", ""]

@@ -14,7 +14,7 @@ import pytest
 from selenium.webdriver.support.ui import WebDriverWait
 
 from test_book_pages import REPO, BRANCH, local_console_errors, open_page, toc_files, typeset_math
-from vaessl_lib.assign import _strip_solution_markers, read_master
+from vaessl_lib.assign import solution_as_shown, read_master
 
 ROOT = Path(__file__).resolve().parents[2]
 EXERCISE_PAGES = [f for f in toc_files() if f.startswith("book/exercises/")]
@@ -28,7 +28,7 @@ def _solution_lines(master) -> list[str]:
     """Distinctive lines of the solutions: what must not appear in the student edition."""
     lines = []
     for q in master.questions:
-        for ln in _strip_solution_markers(q.solution).splitlines():
+        for ln in solution_as_shown(q.solution).splitlines():
             ln = ln.strip()
             if len(ln) > 12 and not ln.startswith(("def ", "#", '"""')) and ln not in q.prompt:
                 lines.append(ln)
@@ -47,7 +47,7 @@ def test_student_edition_shows_every_exercise_and_no_solution(browser, server, p
         "return [...document.querySelectorAll('div.exercise p.admonition-title')].map(e => e.textContent)")
     assert len(titles) == len(master.questions), titles
     for title, q in zip(titles, master.questions):
-        assert q.title in title, (title, q.title)
+        assert q.title in title.replace("\u2019", "'"), (title, q.title)      # Sphinx's smart quotes
     assert browser.execute_script("return document.querySelectorAll('.solution').length") == 0
     html = browser.page_source
     leaked = [ln for ln in _solution_lines(master) if ln in browser.find_element("tag name", "body").text]
@@ -75,14 +75,17 @@ def test_instructor_edition_has_each_solution_as_a_closed_drop_down(browser, ins
         ".map(b => b ? (getComputedStyle(b).visibility === 'hidden' || b.getBoundingClientRect().height === 0) : null)")
     assert hidden == [True] * n, f"{page}: solutions should start closed: {hidden}"
     first = master.questions[0]
-    solution_line = next(ln for ln in _solution_lines(master) if ln in _strip_solution_markers(first.solution))
+    solution_line = next(ln for ln in _solution_lines(master) if ln in solution_as_shown(first.solution))
     button = browser.find_element("css selector", ".solution.dropdown button.toggle-button")
     browser.execute_script("arguments[0].scrollIntoView({block: 'center'})", button)
     button.click()
     WebDriverWait(browser, 10).until(
         lambda d: d.execute_script("const b = document.querySelector('.solution.dropdown section');"
                                    "return getComputedStyle(b).visibility === 'visible' && b.getBoundingClientRect().height > 0"))
-    assert solution_line in browser.find_element("css selector", ".solution.dropdown").text
+    # the drop-down opens with a transition: wait until the solution's code is visible text
+    WebDriverWait(browser, 10).until(
+        lambda d: solution_line in d.find_element("css selector", ".solution.dropdown").text,
+        message=f"{page}: the opened solution does not show {solution_line!r}")
     assert not local_console_errors(browser, instructor_server)
     if page == "book/exercises/vae_intuition_exercises":
         browser.save_screenshot(str(screenshots / "instructor_exercises.png"))
