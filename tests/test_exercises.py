@@ -9,9 +9,6 @@ run to the end and score 0), and every master with each answer replaced by a del
 from __future__ import annotations
 
 import csv
-import json
-import subprocess
-import sys
 import zipfile
 from pathlib import Path
 
@@ -21,8 +18,10 @@ import pytest
 from vaessl_lib import VaesslError
 from vaessl_lib.assign import KINDS, Layout, solution_as_shown, assign, read_master, wrong_answer_notebook
 from vaessl_lib import exercises
-from vaessl_lib.exercises import TESTS_ROOT, answered, assignments, grader_for
+from vaessl_lib.exercises import TESTS_ROOT, assignments, grader_for
 from vaessl_lib.grading import Grade, Submission, find_submissions, write_csv
+
+from test_cli import cli
 
 ROOT = Path(__file__).resolve().parents[1]
 MASTERS = sorted((ROOT / "exercises").glob("*.ipynb"))
@@ -134,11 +133,6 @@ def test_grader_for_uses_the_shipped_visible_tests_and_reports_unknown_names():
         grader_for("nope")
 
 
-def test_answered_tells_stubs_from_answers():
-    assert not answered(...) and not answered(None)
-    assert answered(0) and answered("a") and answered(lambda: None)
-
-
 def test_a_wrong_visible_check_returns_an_object_whose_passed_all_is_false(parsed, tmp_path, monkeypatch):
     """``grader.check`` only displays its verdict: what it returns is what CI can assert on."""
     import torch
@@ -240,19 +234,15 @@ def test_csv_has_a_row_per_student_and_assignment_and_a_column_per_question(tmp_
     assert rows[2] == ["bob", "a", "b.ipynb", "1", "0.5", "1.5", "2", "75.0", ""]
 
 
-def _cli(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "vaessl_lib", *args], capture_output=True, text=True, cwd=ROOT)
-
-
 def test_cli_errors_are_one_line(tmp_path):
-    res = _cli("grade", str(tmp_path / "nowhere"), "--masters", str(ROOT / "exercises"))
+    res = cli("grade", str(tmp_path / "nowhere"), "--masters", str(ROOT / "exercises"))
     assert res.returncode == 2 and res.stderr.strip().startswith("error: ") and "Traceback" not in res.stderr
     assert "is not a folder of submitted notebooks" in res.stderr
-    res = _cli("grade", str(tmp_path), "--autograders", str(tmp_path))
+    res = cli("grade", str(tmp_path), "--autograders", str(tmp_path))
     assert res.returncode == 2 and "no autograder zips" in res.stderr and "Traceback" not in res.stderr
-    res = _cli("assign", "--masters", str(tmp_path))
+    res = cli("assign", "--masters", str(tmp_path))
     assert res.returncode == 2 and "is not the exercises/ folder of a checkout" in res.stderr
-    res = _cli("assign", "--masters", str(tmp_path), "--out", str(tmp_path / "o"))
+    res = cli("assign", "--masters", str(tmp_path), "--out", str(tmp_path / "o"))
     assert res.returncode == 2 and "no master notebooks" in res.stderr
 
 
@@ -269,7 +259,7 @@ def test_masters_score_full_marks_stubs_score_zero_and_wrong_answers_fail(assign
         (subs / "bob" / f"{name}.ipynb").write_bytes((layout.student / f"{name}.ipynb").read_bytes())  # stubs
         nbformat.write(wrong_answer_notebook(solution, master), subs / "carol" / f"{name}.ipynb")
     out = tmp_path / "grades.csv"
-    res = _cli("grade", str(subs), "--autograders", str(layout.build / "autograder"), "--out", str(out),
+    res = cli("grade", str(subs), "--autograders", str(layout.build / "autograder"), "--out", str(out),
                "--strict", "--no-progress")
     rows = list(csv.DictReader(out.open())) if out.exists() else []
     errors = [(r["student"], r["assignment"], r["error"]) for r in rows if r["error"]]
@@ -283,4 +273,3 @@ def test_masters_score_full_marks_stubs_score_zero_and_wrong_answers_fail(assign
         assert float(full["possible"]) == sum(q.points for q in master.questions)
         assert all(float(stub[q]) == 0 for q in questions), (name, stub)
         assert all(float(wrong[q]) < float(full[q]) for q in questions), (name, wrong)
-    print(json.dumps({r["student"] + "/" + r["assignment"]: r["percent"] for r in rows}, indent=1))

@@ -255,7 +255,7 @@ def render_page(master: Master, student_rel: str) -> str:
         "tests together, run by your instructor's autograder on the notebook you hand in.",
         "",
     ]
-    for i, q in enumerate(master.questions, 1):
+    for q in master.questions:
         label = f"{master.name}-{q.name}"
         pts = f"{q.points:g} point{'s' if q.points != 1 else ''}"
         lines += [

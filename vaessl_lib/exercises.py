@@ -65,11 +65,3 @@ def grader_for(assignment: str) -> Any:
         return otter.Notebook()
     return otter.Notebook(tests_dir=str(tests_dir(assignment)))
 
-
-def answered(value: Any) -> bool:
-    """False for an untouched stub (``...`` or ``None``), True for anything a student wrote.
-
-    Cells after an exercise use it so that a student edition with its stubs
-    untouched still runs to the end: ``if answered(q1_answer): ...``.
-    """
-    return value is not Ellipsis and value is not None
