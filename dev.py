@@ -61,9 +61,16 @@ def ensure_env() -> None:
     stamp.write_text(stamp_text)
 
 
+SHARED_DATA = ROOT.parent / "shared" / "data"   # the build machines' read-only copy of full MNIST
+
+
 def env_vars() -> dict[str, str]:
     env = dict(os.environ)
     env["PATH"] = f"{BIN}{os.pathsep}{env.get('PATH', '')}"
+    # full MNIST from ../shared/data where it exists (read in place, never written to); elsewhere the
+    # library downloads it, and the tests that need it are skipped with the reason
+    if "VAESSL_DATA" not in env and (SHARED_DATA / "MNIST" / "raw").is_dir():
+        env["VAESSL_DATA"] = str(SHARED_DATA)
     env.setdefault("MPLBACKEND", "Agg")
     env.setdefault("PYDEVD_DISABLE_FILE_VALIDATION", "1")
     return env

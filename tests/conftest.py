@@ -55,3 +55,29 @@ def tiny_dataset() -> Dataset:
 @pytest.fixture
 def tiny_split(tiny_dataset):
     return split_labeled_unlabeled(tiny_dataset, 20, seed=0)
+
+
+def full_mnist_root() -> Path | None:
+    """Where a local copy of full MNIST is (``$VAESSL_DATA/MNIST/raw``: CI and ``dev.py`` point it at
+    ``../shared/data`` when that folder exists), or None."""
+    import os
+
+    from vaessl_lib.data import IDX_FILES
+
+    root = os.environ.get("VAESSL_DATA")
+    if root and all((Path(root) / "MNIST" / "raw" / n).is_file() or (Path(root) / "MNIST" / "raw" / f"{n}.gz").is_file()
+                    for n in IDX_FILES):
+        return Path(root)
+    return None
+
+
+@pytest.fixture(scope="session")
+def full_mnist():
+    """Full MNIST from a local copy; the test is skipped (with the reason) where there is none."""
+    root = full_mnist_root()
+    if root is None:
+        pytest.skip("full MNIST is not here: set VAESSL_DATA to a folder holding MNIST/raw/ "
+                    "(dev.py and CI use ../shared/data when it exists)")
+    from vaessl_lib import load_dataset
+
+    return load_dataset("mnist", root=root, download=False)

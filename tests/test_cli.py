@@ -26,9 +26,12 @@ def test_train_prints_epochs_and_final_accuracy_and_writes_files(trained):
     assert proc.returncode == 0, proc.stderr
     lines = proc.stdout.strip().splitlines()
     assert sum(line.startswith("Epoch ") for line in lines) == 3
+    assert all("val_acc" in line for line in lines if line.startswith("Epoch "))
+    assert re.fullmatch(r"val_accuracy=0\.\d{4}", lines[-2])
     assert re.fullmatch(r"test_accuracy=0\.\d{4}", lines[-1])
     rows = list(csv.DictReader(open(out / "history.csv")))
-    assert len(rows) == 3 and {"ce", "U", "test_accuracy", "seconds"} <= set(rows[0])
+    assert len(rows) == 3 and {"ce", "U", "val_accuracy", "test_accuracy", "seconds"} <= set(rows[0])
+    assert rows[0]["test_accuracy"] == "" and rows[-1]["test_accuracy"] != ""      # scored once, at the end
     assert (out / "model.pt").is_file()
 
 

@@ -8,7 +8,7 @@ from conftest import make_idx_set
 
 
 @pytest.mark.parametrize("gz", [True, False])
-def test_mnist_loads_from_idx_files_through_torchvision(tmp_path, gz):
+def test_mnist_loads_a_local_copy_of_idx_files_in_place(tmp_path, gz):
     written = make_idx_set(tmp_path / "MNIST" / "raw", n_train=30, n_test=10, gz=gz)
     ds = load_dataset("mnist", root=tmp_path, download=False)
     assert ds.x_train.shape == (30, 1, 28, 28) and ds.x_test.shape == (10, 1, 28, 28)
@@ -17,7 +17,42 @@ def test_mnist_loads_from_idx_files_through_torchvision(tmp_path, gz):
     images, labels = written["train"]
     assert torch.allclose(ds.x_train[:, 0] * 255, torch.from_numpy(images).float(), atol=1e-3)
     assert ds.y_train.tolist() == labels.tolist()
-    assert "torchvision" in ds.source
+    assert str(tmp_path / "MNIST" / "raw") in ds.source
+
+
+def snapshot(folder):
+    return sorted((str(p.relative_to(folder)), p.stat().st_mtime_ns, p.stat().st_size) for p in folder.rglob("*"))
+
+
+def test_a_local_copy_is_read_without_writing_into_it(tmp_path, monkeypatch):
+    """CI's ../shared/data is read-only: the loader may not create, decompress or touch anything there."""
+    make_idx_set(tmp_path / "MNIST" / "raw", n_train=30, n_test=10, gz=False)
+    make_idx_set(tmp_path / "FashionMNIST" / "raw", n_train=20, n_test=10, gz=True)
+    before = snapshot(tmp_path)
+    monkeypatch.setenv("VAESSL_DATA", str(tmp_path))          # found through the environment variable
+    assert load_dataset("mnist", download=False).x_train.shape[0] == 30
+    assert load_dataset("fashion-mnist", download=False).x_train.shape[0] == 20
+    assert snapshot(tmp_path) == before
+
+
+def test_the_cli_data_root_flag_reads_a_local_copy(tmp_path, capsys):
+    from vaessl_lib.cli import main
+
+    make_idx_set(tmp_path / "MNIST" / "raw", n_train=60, n_test=20, gz=False)
+    out = tmp_path / "run"
+    assert main(["train", "--method", "supervised", "--dataset", "mnist", "--data-root", str(tmp_path), "--labels",
+                 "10", "--val-size", "10", "--epochs", "1", "--out", str(out), "--no-progress"]) == 0
+    lines = capsys.readouterr().out.strip().splitlines()
+    assert lines[-2].startswith("val_accuracy=") and lines[-1].startswith("test_accuracy=")
+
+
+def test_a_truncated_idx_file_is_one_clear_error(tmp_path):
+    make_idx_set(tmp_path / "MNIST" / "raw", n_train=30, n_test=10, gz=False)
+    f = tmp_path / "MNIST" / "raw" / "train-images-idx3-ubyte"
+    f.write_bytes(f.read_bytes()[:-100])
+    with pytest.raises(VaesslError, match="truncated") as err:
+        load_dataset("mnist", root=tmp_path, download=False)
+    assert "\n" not in str(err.value) and "train-images-idx3-ubyte" in str(err.value)
 
 
 def test_fashion_mnist_reads_debian_package_files(tmp_path, monkeypatch):
@@ -27,7 +62,7 @@ def test_fashion_mnist_reads_debian_package_files(tmp_path, monkeypatch):
     ds = load_dataset("fashion-mnist", root=tmp_path / "root", download=False)
     assert ds.x_train.shape == (20, 1, 28, 28) and len(ds.y_test) == 10
     assert ds.classes[0] == "T-shirt/top"
-    assert (tmp_path / "root" / "FashionMNIST" / "raw" / "train-images-idx3-ubyte").exists()
+    assert not (tmp_path / "root").exists()            # read where they lie, nothing copied
 
 
 def test_missing_mnist_gives_one_clear_message(tmp_path, monkeypatch):
@@ -36,6 +71,7 @@ def test_missing_mnist_gives_one_clear_message(tmp_path, monkeypatch):
         load_dataset("mnist", root=tmp_path, download=False)
     msg = str(err.value)
     assert "'mnist'" in msg and str(tmp_path / "MNIST" / "raw") in msg and "mnist-5k" in msg
+    assert "--data-root" in msg and "VAESSL_DATA" in msg
     assert "\n" not in msg
 
 
@@ -54,6 +90,12 @@ def test_auto_uses_full_mnist_when_present(tmp_path, capsys):
 def test_unknown_dataset_name_is_a_clear_error():
     with pytest.raises(VaesslError, match="unknown dataset 'cifar'"):
         load_dataset("cifar")
+
+
+def test_mnist5k_split_sizes():
+    s = split_labeled_unlabeled(load_dataset("mnist-5k"), 100, seed=0)
+    assert (len(s.y_labeled), len(s.y_unlabeled), len(s.y_val), len(s.y_test)) == (100, 3400, 500, 1000)
+    assert torch.bincount(s.y_val).tolist() == [50] * 10
 
 
 def test_mnist5k_is_real_balanced_and_fixed():
@@ -76,9 +118,36 @@ def test_split_is_stratified_deterministic_and_disjoint(tiny_dataset):
     assert torch.equal(a.labeled_index, b.labeled_index)
     assert not torch.equal(a.labeled_index, c.labeled_index)
     assert torch.bincount(a.y_labeled, minlength=10).tolist() == [5] * 10
-    assert len(a.y_labeled) + len(a.y_unlabeled) == len(tiny_dataset.y_train)
-    assert not set(a.labeled_index.tolist()) & set(a.unlabeled_index.tolist())
+    assert len(a.y_labeled) + len(a.y_unlabeled) + len(a.y_val) == len(tiny_dataset.y_train)
+    parts = [set(t.tolist()) for t in (a.labeled_index, a.unlabeled_index, a.val_index)]
+    assert not parts[0] & parts[1] and not parts[0] & parts[2] and not parts[1] & parts[2]
     assert torch.equal(a.x_labeled, tiny_dataset.x_train[a.labeled_index])
+    assert torch.equal(a.x_val, tiny_dataset.x_train[a.val_index])
+    assert torch.equal(a.y_val, tiny_dataset.y_train[a.val_index])
+
+
+def test_the_validation_set_is_stratified_and_the_same_for_every_seed(tiny_dataset):
+    a = split_labeled_unlabeled(tiny_dataset, 20, seed=0)
+    b = split_labeled_unlabeled(tiny_dataset, 50, seed=3)
+    assert len(a.y_val) == 200 // 6 and torch.equal(a.val_index, b.val_index)
+    counts = torch.bincount(a.y_val, minlength=10)
+    assert int(counts.max()) - int(counts.min()) <= 1              # 20 per class in the pool: 3 or 4 each
+    none = split_labeled_unlabeled(tiny_dataset, 20, seed=0, n_val=0)
+    assert len(none.y_val) == 0 and len(none.y_unlabeled) == 180 and none.x_val.shape[1:] == (1, 28, 28)
+    for bad in (-1, 200, 2.5, True):
+        with pytest.raises(VaesslError, match="validation size"):
+            split_labeled_unlabeled(tiny_dataset, 20, n_val=bad)
+
+
+def test_stratified_sample_keeps_each_class_share():
+    from vaessl_lib.data import stratified_sample
+
+    labels = torch.tensor([0] * 600 + [1] * 300 + [2] * 100)
+    picked, rest = stratified_sample(labels, 100, seed=1)
+    assert torch.bincount(labels[picked], minlength=3).tolist() == [60, 30, 10]
+    assert len(rest) == 900 and not set(picked.tolist()) & set(rest.tolist())
+    odd, _ = stratified_sample(labels, 7, seed=1)                  # quotas 4.2, 2.1, 0.7: remainders decide
+    assert torch.bincount(labels[odd], minlength=3).tolist() == [4, 2, 1]
 
 
 @pytest.mark.parametrize("n, match", [(105, "multiple of 10"), (300, "at most"), (0, "positive"), (-10, "positive")])

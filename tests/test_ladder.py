@@ -112,3 +112,20 @@ def test_labelled_and_unlabelled_rows_are_normalised_separately():
     _, out2, _ = model.encode(torch.cat([xl * 0.2, xu]), corrupt=False, parts=(10, 12))
     assert torch.allclose(out1[10:], out2[10:], atol=1e-5)   # unlabelled scores ignore the labelled rows
     assert not torch.allclose(out1[:10], out2[:10], atol=1e-3)
+
+
+def test_the_ladders_own_baseline_is_its_noisy_encoder_on_the_labels_alone(tiny_dataset):
+    """All lambda(l) = 0: the loss is the noisy encoder's cross-entropy, the unlabelled rows are not used,
+    and the clean pass still keeps the batch-norm statistics that predictions use."""
+    model = small_model(denoise_weights=(0.0,) * 4).train()
+    assert model.uses_unlabeled is False and small_model().uses_unlabeled is True
+    x, y = tiny_dataset.x_train, tiny_dataset.y_train
+    before = model.bn[0].running_mean.clone()
+    terms = model.training_loss(Batch(x[:20], y[:20], None))
+    assert torch.equal(terms["loss"], terms["ce"]) and float(terms["denoise"]) == 0.0
+    assert not torch.equal(before, model.bn[0].running_mean)
+    terms["loss"].backward()
+    assert all(p.grad is None or float(p.grad.abs().sum()) == 0 for p in model.V.parameters())   # no decoder
+    run = train_method("ladder", tiny_dataset, 20, epochs=1, seed=0, log=None, progress=False,
+                       widths=(32, 16), denoise_weights=(0.0,) * 4)
+    assert run.history.last["denoise"] == 0.0

@@ -101,9 +101,32 @@ def test_history_holds_every_term_accuracy_and_time(tiny_dataset):
                        hidden=32, latent=4, batch_unlabeled=64)
     row = res.history.last
     for key in ("epoch", "steps", "loss", "labeled_neg_elbo", "ce", "U", "entropy", "train_accuracy",
-                "unlabeled_accuracy", "test_accuracy", "seconds"):
+                "unlabeled_accuracy", "val_accuracy", "test_accuracy", "seconds"):
         assert key in row
     assert all(math.isfinite(v) for v in row.values())
+    assert "val_accuracy" in res.history[0] and "test_accuracy" not in res.history[0]   # test: once, at the end
+
+
+def test_training_never_reads_the_test_set(tiny_split):
+    """A test set of NaN images would make any accuracy on it raise: training and validation must not
+    touch it, and only the final scoring (score_test=True) does."""
+    import dataclasses
+
+    poisoned = dataclasses.replace(tiny_split, x_test=torch.full_like(tiny_split.x_test, float("nan")))
+    res = train_method("supervised", None, 20, epochs=2, split=poisoned, log=None, progress=False, score_test=False)
+    assert len(res.history) == 2 and all(0 <= r["val_accuracy"] <= 1 for r in res.history)
+    assert all("test_accuracy" not in r for r in res.history)
+    with pytest.raises(VaesslError, match="score_test=False"):
+        res.test_accuracy
+    with pytest.raises(VaesslError, match="values in \\[0, 1\\]"):
+        train_method("supervised", None, 20, epochs=1, split=poisoned, log=None, progress=False)
+
+
+def test_the_kept_model_is_the_last_epochs_and_its_test_score_is_recorded(tiny_split):
+    res = train_method("supervised", None, 20, epochs=3, split=tiny_split, log=None, progress=False)
+    assert res.val_accuracy == res.history.last["val_accuracy"]
+    assert res.test_accuracy == res.history.last["test_accuracy"] == res.model.accuracy(tiny_split.x_test,
+                                                                                          tiny_split.y_test)
 
 
 def test_loss_falls_on_a_fixed_split(tiny_dataset):

@@ -16,7 +16,7 @@ def test_image_grid_and_labelled_images_draw():
 
 
 def test_plot_histories_draws_one_line_per_run_and_anchors():
-    hist = [{"epoch": 1, "test_accuracy": 0.5}, {"epoch": 2, "test_accuracy": 0.6}]
+    hist = [{"epoch": 1, "val_accuracy": 0.5}, {"epoch": 2, "val_accuracy": 0.6}]
     ax = viz.plot_histories({"a": hist, "b": hist}, anchors={"paper": 0.88})
     assert len(ax.lines) == 3
 

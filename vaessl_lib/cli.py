@@ -6,8 +6,10 @@
     python -m vaessl_lib assign                                  # exercises/ -> student editions, autograders
     python -m vaessl_lib grade submissions/ --out grades.csv     # one row per student and assignment
 
-``train`` prints one line per epoch and ends with ``test_accuracy=0.xxxx``; it
-writes ``OUT/history.csv`` and ``OUT/model.pt``.  Mistakes in the input get a
+``train`` prints one line per epoch (with the validation accuracy) and ends with
+the line ``val_accuracy=0.xxxx`` followed by ``test_accuracy=0.xxxx`` (the test
+set scored once, for the last epoch's model); it writes ``OUT/history.csv`` and
+``OUT/model.pt``.  ``evaluate`` prints ``test_accuracy=0.xxxx``.  Mistakes in the input get a
 one-line ``error: ...`` and exit status 2, never a traceback.
 """
 
@@ -68,8 +70,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     methods_help = "; ".join(f"{name}: {m.summary}" for name, m in METHODS.items())
     tr = sub.add_parser("train", help="train a method on a labelled/unlabelled split",
-                        description="Train a method with N labels (the rest of the training pool unlabelled); "
-                                    "print one line per epoch and a final test_accuracy=... line.")
+                        description="Train a method with N labels (the rest of the training pool unlabelled, "
+                                    "a fixed validation set carved out first); print one line per epoch with "
+                                    "the validation accuracy, then val_accuracy=... and test_accuracy=... "
+                                    "(the test set scored once, for the last epoch's model).")
     tr.add_argument("--method", required=True, choices=list(METHODS), metavar="METHOD",
                     help=f"which method to train ({methods_help})")
     tr.add_argument("--dataset", default="mnist-5k", choices=DATASETS, metavar="DATASET",
@@ -101,9 +105,13 @@ def build_parser() -> argparse.ArgumentParser:
     tr.add_argument("--view", default=None, metavar="VIEW",
                     help="co-training only: how the pixels are split into two views: top-bottom (default), "
                          "left-right or even-odd")
+    tr.add_argument("--val-size", type=_non_negative_int, default=None, metavar="N",
+                    help="validation images carved from the training pool (default: 10000 for mnist and "
+                         "fashion-mnist, 500 for mnist-5k; 0 for none)")
     tr.add_argument("--device", default="auto", choices=DEVICES, help="auto (cuda, mps, cpu), cpu, cuda or mps")
     tr.add_argument("--data-root", default=None, metavar="DIR",
-                    help="where datasets are stored or downloaded (default: $VAESSL_DATA or ~/.cache/vaessl_lib/data)")
+                    help="folder with a local copy (DIR/MNIST/raw/ holding the idx files, read in place and never "
+                         "written to) or where to download (default: $VAESSL_DATA, else ~/.cache/vaessl_lib/data)")
     tr.add_argument("--no-progress", action="store_true", help="hide the progress bar")
 
     ev = sub.add_parser("evaluate", help="test accuracy of a saved model",
@@ -112,7 +120,8 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument("--dataset", default="mnist-5k", choices=DATASETS, metavar="DATASET",
                     help=f"dataset whose test set to use: {', '.join(DATASETS)} (default: mnist-5k)")
     ev.add_argument("--device", default="auto", choices=DEVICES, help="auto (cuda, mps, cpu), cpu, cuda or mps")
-    ev.add_argument("--data-root", default=None, metavar="DIR", help="where datasets are stored or downloaded")
+    ev.add_argument("--data-root", default=None, metavar="DIR",
+                    help="folder with a local copy of the dataset, or where to download it (as for train)")
 
     from .sample import add_sample_parser
 
@@ -221,10 +230,14 @@ def _train(args: argparse.Namespace) -> int:
             raise VaesslError(f"--dropout does not apply to --method {args.method}")
         default = "cnn" if args.method == "pi" else "mlp"
         classifier = ClassifierSpec(args.classifier or default, dropout=args.dropout)
+    from .data import split_labeled_unlabeled
+
     data = load_dataset(args.dataset, root=args.data_root)
-    result = train_method(args.method, data, args.labels, epochs=args.epochs, seed=args.seed,
+    split = split_labeled_unlabeled(data, args.labels, args.seed, n_val=args.val_size)
+    result = train_method(args.method, data, args.labels, epochs=args.epochs, seed=args.seed, split=split,
                           classifier=classifier, device=args.device, out=args.out, label_noise=args.label_noise,
                           log=lambda line: print(line, flush=True), progress=not args.no_progress, **overrides)
+    print(f"val_accuracy={result.val_accuracy:.4f}" if len(split.y_val) else "val_accuracy=nan")
     print(f"test_accuracy={result.test_accuracy:.4f}")
     return 0
 

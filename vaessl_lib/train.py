@@ -15,6 +15,15 @@ The loop decides which examples each step sees:
   stops at the shorter loader, so 100 labels in batches of 64 make an
   "epoch" of 2 optimiser steps.
 
+What is measured, and when (Chapter 7, "Applications and limits"): after
+every epoch the loop logs the accuracy on the labelled set, on the
+unlabelled pool (its hidden labels, for the report only) and on the
+**validation** set; the test set is never looked at during training.  The
+model that is kept is the one after the **last** epoch (no epoch is picked by
+its validation score: the number of epochs is itself a setting chosen on
+validation), and :meth:`Trainer.test_accuracy` scores the test set once, for
+that model.
+
 Extension points: :class:`Callback` hooks run at the start and end of every
 epoch (KL warm-up reads :class:`TrainState`; pseudo-labelling methods can add
 labelled examples between epochs), and subclasses may override
@@ -204,13 +213,19 @@ class Trainer:
 
     # ------------------------------------------------------------------ loop
     def evaluate(self) -> dict[str, float]:
-        """Accuracy on the labelled set, the unlabelled pool (true labels hidden from training) and the test set."""
+        """Accuracy on the labelled set, the unlabelled pool (true labels hidden from training) and the
+        validation set; never the test set (see :meth:`test_accuracy`)."""
         s, m = self.split, self.model
         out = {"train_accuracy": m.accuracy(s.x_labeled, s.y_labeled)}
         if self.config.eval_unlabeled and len(s.y_unlabeled):
             out["unlabeled_accuracy"] = m.accuracy(s.x_unlabeled, s.y_unlabeled)
-        out["test_accuracy"] = m.accuracy(s.x_test, s.y_test)
+        if len(s.y_val):
+            out["val_accuracy"] = m.accuracy(s.x_val, s.y_val)
         return out
+
+    def test_accuracy(self) -> float:
+        """The test set, scored once, for the model as it is now (the last epoch's)."""
+        return self.model.accuracy(self.split.x_test, self.split.y_test)
 
     def fit(self) -> History:
         cfg = self.config
@@ -246,7 +261,8 @@ class Trainer:
                 record.update(self.evaluate())
                 record["seconds"] = time.perf_counter() - start
                 self.history.append(record)
-                bar.set_postfix(epoch=epoch + 1, test_acc=f"{record['test_accuracy']:.3f}")
+                if "val_accuracy" in record:
+                    bar.set_postfix(epoch=epoch + 1, val_acc=f"{record['val_accuracy']:.3f}")
                 for cb in self.callbacks:
                     cb.on_epoch_end(self, epoch, record)
                 if self.log:

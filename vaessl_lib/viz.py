@@ -38,9 +38,10 @@ def labelled_images(images: torch.Tensor, labels: Sequence, ncols: int = 10, col
     return fig
 
 
-def plot_histories(histories: Mapping[str, Sequence[Mapping]], key: str = "test_accuracy", ax=None,
+def plot_histories(histories: Mapping[str, Sequence[Mapping]], key: str = "val_accuracy", ax=None,
                    anchors: Mapping[str, float] | None = None, ylabel: str | None = None):
-    """One line per run of ``key`` against the epoch; optional horizontal anchor lines."""
+    """One line per run of ``key`` (by default the validation accuracy, logged every epoch) against the
+    epoch; optional horizontal anchor lines."""
     import matplotlib.pyplot as plt
 
     if ax is None:
@@ -52,7 +53,7 @@ def plot_histories(histories: Mapping[str, Sequence[Mapping]], key: str = "test_
         ax.annotate(name, (0.01, value), xycoords=("axes fraction", "data"), fontsize=8, color="gray",
                     va="bottom")
     ax.set_xlabel("epoch")
-    ax.set_ylabel(ylabel or key.replace("_", " "))
+    ax.set_ylabel(ylabel or key.replace("val_", "validation_").replace("_", " "))
     ax.grid(alpha=0.3)
     ax.legend(fontsize=8)
     return ax

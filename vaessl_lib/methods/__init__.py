@@ -2,7 +2,7 @@
 
 >>> from vaessl_lib.methods import train_method                     # doctest: +SKIP
 >>> result = train_method("m2", dataset="mnist-5k", labels=100, epochs=10, seed=0)
->>> result.history.last["test_accuracy"]
+>>> result.val_accuracy, result.test_accuracy
 
 A method is a :class:`Method`: how to build its model for a split and which
 training settings it uses.  ``overrides`` switch single fields of the model
@@ -88,20 +88,29 @@ class RunResult:
     split: SSLSplit
     train_config: TrainConfig
     method: str
+    test_scored: float | None = None     # the test accuracy scored once after training (None: not scored)
+
+    @property
+    def val_accuracy(self) -> float:
+        """Validation accuracy of the kept model (the last epoch's; NaN without a validation set)."""
+        if self.history and "val_accuracy" in self.history.last:
+            return self.history.last["val_accuracy"]
+        return self.model.accuracy(self.split.x_val, self.split.y_val)
 
     @property
     def test_accuracy(self) -> float:
-        """Test accuracy after the last epoch (measured now if no epoch was trained)."""
-        if self.history:
-            return self.history.last["test_accuracy"]
-        return self.model.accuracy(self.split.x_test, self.split.y_test)
+        """Test accuracy of the kept model, scored once after training (``score_test=False``: an error)."""
+        if self.test_scored is None:
+            raise VaesslError("this run was trained with score_test=False: its test set was not scored "
+                              "(choose settings on result.val_accuracy, then train the chosen one with score_test=True)")
+        return self.test_scored
 
 
 def train_method(method: str, dataset: str | Dataset = "mnist-5k", labels: int = 100, epochs: int | None = None,
                  seed: int = 0, classifier: str | ClassifierSpec | None = None, device: str = "auto",
                  out: str | Path | None = None, log: Callable[[str], None] | None = print,
                  progress: bool = True, split: SSLSplit | None = None, callbacks: list[Callback] | tuple = (),
-                 label_noise: float = 0.0, **overrides: Any) -> RunResult:
+                 label_noise: float = 0.0, score_test: bool = True, **overrides: Any) -> RunResult:
     """Build ``method``'s model for a labelled/unlabelled split, train it, optionally save it.
 
     ``callbacks`` hook into the loop (see :class:`vaessl_lib.train.Callback`).
@@ -110,6 +119,12 @@ def train_method(method: str, dataset: str | Dataset = "mnist-5k", labels: int =
     flips that share of the labels to other classes (symmetric noise, see
     :func:`vaessl_lib.data.corrupt_labels`; Chapter 2's co-teaching).  With
     ``out`` the run writes ``out/history.csv`` and ``out/model.pt``.
+
+    Every epoch logs ``val_accuracy`` (the split's validation set); the model
+    after the last epoch is kept, and its test accuracy is scored once, at the
+    end (``result.test_accuracy``, also in the last history row).  A search
+    over settings passes ``score_test=False`` and compares
+    ``result.val_accuracy`` only.
     """
     spec = get_method(method)
     model_over, train_over = _split_overrides(spec, overrides)
@@ -126,14 +141,19 @@ def train_method(method: str, dataset: str | Dataset = "mnist-5k", labels: int =
     callbacks = [*(spec.callbacks(model_over) if spec.callbacks else []), *callbacks]
     trainer = Trainer(model, split, config, callbacks, log)
     history = trainer.fit()
+    test = trainer.test_accuracy() if score_test else None
+    if test is not None and history:
+        history.last["test_accuracy"] = test
     if out is not None:
         out = Path(out)
         out.mkdir(parents=True, exist_ok=True)
         history.to_csv(out / "history.csv")
         save_checkpoint(out / "model.pt", trainer.model, method, config.to_dict(), history,
-                        {"labels": len(split.y_labeled), "dataset": getattr(dataset, "name", dataset),
-                         "label_noise": split.label_noise})
-    return RunResult(trainer.model, history, split, config, method)
+                        {"labels": len(split.y_labeled), "dataset": split.dataset or getattr(dataset, "name", dataset),
+                         "validation": len(split.y_val), "label_noise": split.label_noise,
+                         "val_accuracy": history.last.get("val_accuracy") if history else None,
+                         "test_accuracy": test})
+    return RunResult(trainer.model, history, split, config, method, test)
 
 
 from . import supervised as _supervised  # noqa: E402,F401  (registers "supervised")

@@ -158,14 +158,24 @@ class Ladder(Classifies):
     def logits(self, x: torch.Tensor) -> torch.Tensor:
         return self.encode(x, corrupt=False)[1]
 
+    @property
+    def uses_unlabeled(self) -> bool:
+        """With every lambda(l) = 0 the unlabelled rows cannot change the gradient: the Ladder's own
+        supervised baseline (the same noisy encoder and schedule, labels alone), trained without them."""
+        return any(w > 0 for w in self.config.denoise_weights)
+
     def training_loss(self, batch: Batch, state: TrainState | None = None) -> dict[str, torch.Tensor]:
         """CE on the corrupted scores of the labelled rows + the weighted denoising costs of all rows."""
         xu = batch.x_unlabeled
         x = batch.x_labeled if xu is None else torch.cat([batch.x_labeled, xu])
         parts = (len(x),) if xu is None or len(xu) == 0 else (len(batch.x_labeled), len(xu))
         z_noisy, logits_noisy, _ = self.encode(x, corrupt=True, parts=parts)
-        z_clean, _, stats = self.encode(x, corrupt=False, parts=parts)
         ce = F.cross_entropy(logits_noisy[:len(batch.y_labeled)], batch.y_labeled)
+        if not self.uses_unlabeled:                                      # no decoder: CE of the noisy encoder
+            with torch.no_grad():
+                self.encode(x, corrupt=False, parts=parts)               # (the clean pass keeps the BN statistics)
+            return {"loss": ce, "ce": ce, "denoise": ce.new_zeros(())}
+        z_clean, _, stats = self.encode(x, corrupt=False, parts=parts)
 
         terms: dict[str, torch.Tensor] = {}
         z_hat = None
