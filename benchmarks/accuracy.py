@@ -46,11 +46,11 @@ def one_run(job: dict) -> dict:
                        classifier=job["classifier"], device=job["device"], log=None, progress=False, split=split,
                        **job.get("overrides", {}))
     hist = res.history
-    return {**job, "test_accuracy": hist.last["test_accuracy"],
+    return {**job, "test_accuracy": res.test_accuracy, "val_accuracy": res.val_accuracy,
             "unlabeled_accuracy": hist.last.get("unlabeled_accuracy"),
             "steps": sum(r["steps"] for r in hist), "wall_s": round(time.perf_counter() - t0, 1),
             "cpu_s": round(time.process_time() - c0, 1),
-            "curve": [round(a, 4) for a in hist.column("test_accuracy")]}
+            "val_curve": [round(a, 4) for a in hist.column("val_accuracy")]}
 
 
 def table(rows: list[dict]) -> str:

@@ -81,10 +81,9 @@ def run(job: tuple) -> dict:
                        log=None, progress=False, split=split, **over)
     hist = res.history
     return {"variant": name, "method": method, "overrides": over, "classifier": classifier, "seed": seed,
-            "epochs": epochs, "test_accuracy": hist.last["test_accuracy"],
-            "best_test_accuracy": max(hist.column("test_accuracy")),
+            "epochs": epochs, "test_accuracy": res.test_accuracy, "val_accuracy": res.val_accuracy,
             "unlabeled_accuracy": hist.last.get("unlabeled_accuracy"),
-            "curve": [round(a, 4) for a in hist.column("test_accuracy")],
+            "val_curve": [round(a, 4) for a in hist.column("val_accuracy")],
             "wall_s": round(time.perf_counter() - t0, 1), "cpu_s": round(time.process_time() - c0, 1),
             "torch_threads": torch.get_num_threads()}
 
@@ -115,8 +114,8 @@ def main() -> None:
             accs.setdefault(row["variant"], []).append(row["test_accuracy"])
             with open(args.out, "a") as fh:
                 fh.write(json.dumps(row) + "\n")
-            print(f"  {row['variant']} seed {row['seed']}: test {row['test_accuracy']:.4f} "
-                  f"(best {row['best_test_accuracy']:.4f}, {row['wall_s']}s)", flush=True)
+            print(f"  {row['variant']} seed {row['seed']}: val {row['val_accuracy']:.4f} "
+                  f"test {row['test_accuracy']:.4f} ({row['wall_s']}s)", flush=True)
     print(f"\n| variant | overrides | classifier | epochs | test accuracy |\n|---|---|---|---|---|")
     for name, a in accs.items():
         sd = statistics.stdev(a) if len(a) > 1 else 0.0

@@ -9,7 +9,7 @@ step=${1:-all}
 if [[ $step == all || $step == search ]]; then
   $PY benchmarks/ssl_methods.py search --dataset mnist --seeds 0 --jobs 2
   $PY benchmarks/ssl_methods.py search --dataset mnist --seeds 1 2 --jobs 2 \
-      --variants supervised/mlp self-training/mlp co-training/mlp pi/mlp+aug
+      --variants supervised/mlp self-training/mlp co-training/mlp pi/mlp+aug co-teaching/mlp
   $PY benchmarks/ssl_methods.py search-report --dataset mnist > /dev/null
 fi
 if [[ $step == all || $step == run ]]; then

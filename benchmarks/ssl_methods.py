@@ -27,7 +27,6 @@ from ``$VAESSL_DATA`` (a local copy) or downloaded.
 from __future__ import annotations
 
 import argparse
-import base64
 import functools
 import json
 import os
@@ -37,6 +36,8 @@ import time
 from collections import defaultdict
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
+
+from vaessl_lib.selection import choice_frequencies, pack_correct, unpack_correct
 
 RESULTS = Path(os.environ.get("VAESSL_RESULTS", Path(__file__).parent / "results"))
 
@@ -120,19 +121,6 @@ def machine() -> dict:
     return {"cpu": model, "cores": os.cpu_count(), "torch": torch.__version__}
 
 
-def pack_bits(correct) -> str:
-    """Per-example right/wrong of the validation set, packed (for re-scoring on sub-samples of it)."""
-    import numpy as np
-
-    return base64.b64encode(np.packbits(np.asarray(correct, dtype=np.uint8)).tobytes()).decode()
-
-
-def unpack_bits(text: str, n: int):
-    import numpy as np
-
-    return np.unpackbits(np.frombuffer(base64.b64decode(text), dtype=np.uint8))[:n].astype(bool)
-
-
 def train_job(job: dict, method: str, clf, over: dict, score_test: bool) -> dict:
     """One training run: validation accuracy (final, per epoch, per example) and, if asked, the test accuracy."""
     import torch
@@ -156,7 +144,7 @@ def train_job(job: dict, method: str, clf, over: dict, score_test: bool) -> dict
            "wall_s": wall, **machine()}
     if len(split.y_val):
         correct = res.model.predict(split.x_val) == split.y_val.cpu()
-        out.update(val_accuracy=float(correct.float().mean()), val_bits=pack_bits(correct.numpy()),
+        out.update(val_accuracy=float(correct.float().mean()), val_bits=pack_correct(correct.numpy()),
                    val_curve=[round(a, 4) for a in hist.column("val_accuracy")])
     if score_test:
         out["test_accuracy"] = res.test_accuracy
@@ -244,10 +232,13 @@ SEARCH: dict[str, list[tuple[str, dict, int]]] = {
                ("no classifier warm-up", {"classifier_warmup": 0.0}, 10),
                ("no VAE batch-norm", {"vae_batchnorm": False}, 10),
                ("lr 3e-4", {"lr": 3e-4}, 10), ("20 epochs", {}, 20)],
-    "ladder/mlp": [("noise 0.3 (old default)", {}, 10), ("noise 0.2", {"noise_std": 0.2}, 10),
-                   ("20 epochs", {}, 20)],
+    "ladder/mlp": [("noise 0.3 (old default)", {}, 10), ("noise 0.2", {"noise_std": 0.2}, 10)],
     "pi/cnn+aug+rd": [("lr ramp-down 0.3 (old default)", {}, 5), ("no ramp-down", {"lr_rampdown": 0.0}, 5)],
+    # noisy labels: 3,000 labels, 45 % flipped (the validation labels are clean)
+    "co-teaching/mlp": [("ramp 0.25 (old default)", {}, 10), ("ramp 0.5", {"ramp": 0.5}, 10),
+                        ("ramp 0.1", {"ramp": 0.1}, 10)],
 }
+SEARCH_SETTING = {"co-teaching/mlp": dict(labels=3000, noise=0.45)}   # (default: 100 labels, no noise)
 
 
 def search_job(job: dict) -> dict:
@@ -264,8 +255,10 @@ def search(args: argparse.Namespace) -> None:
     for name in args.variants or list(SEARCH):
         for label, _, epochs in SEARCH[name]:
             for seed in args.seeds:
-                job = dict(dataset=args.dataset, variant=name, candidate=label, labels=args.labels, seed=seed,
-                           noise=0.0, epochs=epochs, threads=args.threads, jobs=args.jobs, device=args.device,
+                setting = SEARCH_SETTING.get(name, {})
+                job = dict(dataset=args.dataset, variant=name, candidate=label,
+                           labels=setting.get("labels", args.labels), seed=seed, noise=setting.get("noise", 0.0),
+                           epochs=epochs, threads=args.threads, jobs=args.jobs, device=args.device,
                            protocol=PROTOCOL)
                 if job_key(job) not in done:
                     jobs.append(job)
@@ -275,28 +268,18 @@ def search(args: argparse.Namespace) -> None:
                          f"val {row['val_accuracy']:.4f}")
 
 
-SEARCH_COST = {"m2/mlp": 30, "ladder/mlp": 56, "pi/cnn+aug+rd": 130, "pi/mlp+aug": 11, "co-training/mlp": 7,
+SEARCH_COST = {"co-teaching/mlp": 6, "m2/mlp": 30, "ladder/mlp": 56, "pi/cnn+aug+rd": 130, "pi/mlp+aug": 11, "co-training/mlp": 7,
                "self-training/mlp": 3, "supervised/mlp": 3}     # seconds per full-MNIST epoch, roughly
 
 
-def choice_stability(rows: list[dict], size: int, draws: int = 2000, seed: int = 0) -> dict[str, float]:
-    """How often each candidate would be chosen if the validation set had only ``size`` images:
-    ``draws`` random subsets of the recorded per-example results, the candidate with the most right
-    answers on the subset wins (ties: the first listed)."""
+def choice_stability(rows: list[dict], size: int, draws: int = 2000) -> tuple[dict[str, float], float]:
+    """How often each candidate would be chosen with only ``size`` validation images (random subsets of
+    the recorded per-example results, :func:`vaessl_lib.selection.choice_frequencies`), and the regret."""
     n = rows[0]["val_size"]
     if size >= n:
-        return {}
-    bits = [unpack_bits(r["val_bits"], n) for r in rows]
-    import numpy as np
-
-    rng = np.random.default_rng(seed)
-    table = np.stack(bits)
-    wins = [0] * len(rows)
-    for _ in range(draws):
-        idx = rng.choice(n, size, replace=False)
-        scores = table[:, idx].sum(1).tolist()
-        wins[scores.index(max(scores))] += 1
-    return {r["candidate"]: w / draws for r, w in zip(rows, wins)}
+        return {}, float("nan")
+    freq, regret = choice_frequencies([unpack_correct(r["val_bits"], n) for r in rows], size, draws)
+    return {r["candidate"]: float(f) for r, f in zip(rows, freq)}, 100 * regret
 
 
 def search_report(args: argparse.Namespace) -> str:
@@ -306,9 +289,10 @@ def search_report(args: argparse.Namespace) -> str:
              f"scored by any of these runs). Mean validation accuracy over the seeds run; *chosen* marks the best. "
              f"The last two columns re-score the same runs on random subsets of 100 and 1,000 validation images "
              f"(2,000 draws): how often each candidate would have been chosen with a validation set that small.", "",
-             "| variant | candidate | epochs | seeds | val accuracy % | chosen | picked with 1,000 val | picked with 100 val | s / run |",
-             "|---|---|---|---|---|---|---|---|---|"]
+             "| variant | labels | candidate | epochs | seeds | val accuracy % | chosen | picked with 1,000 val | picked with 100 val | s / run |",
+             "|---|---|---|---|---|---|---|---|---|---|"]
     by_variant: dict[str, list[dict]] = defaultdict(list)
+    regrets: list[str] = []
     for r in rows:
         by_variant[r["variant"]].append(r)
     for variant in [v for v in SEARCH if v in by_variant]:
@@ -321,16 +305,23 @@ def search_report(args: argparse.Namespace) -> str:
         best = max(labels, key=lambda c: means[c])
         seed0 = [next(r for r in cands[c] if r["seed"] == min(x["seed"] for x in cands[c])) for c in labels]
         same_seed = len({r["seed"] for r in seed0}) == 1
-        stab = {m: choice_stability(seed0, m) if same_seed and len(seed0) > 1 else {} for m in (1000, 100)}
+        stab, regret = {}, {}
+        for m in (1000, 100):
+            stab[m], regret[m] = choice_stability(seed0, m) if same_seed and len(seed0) > 1 else ({}, float("nan"))
+        regrets.append(f"{variant}: {regret[1000]:.2f} points with 1,000 validation images, "
+                       f"{regret[100]:.2f} with 100")
         def share(m: int, c: str) -> str:
             return f"{stab[m][c]:.0%}" if c in stab[m] else "-"
 
         for c in labels:
             rs = cands[c]
-            lines.append(f"| {variant} | {c} | {rs[0]['epochs']} | {len(rs)} | {means[c]:.1f} | "
+            noise = f", {rs[0]['noise']:.0%} noisy" if rs[0]["noise"] else ""
+            lines.append(f"| {variant} | {rs[0]['labels']}{noise} | {c} | {rs[0]['epochs']} | {len(rs)} | {means[c]:.1f} | "
                          f"{'**chosen**' if c == best else ''} | {share(1000, c)} | {share(100, c)} | "
                          f"{statistics.mean(r['wall_s'] for r in rs):.0f} |")
     m = rows[0] if rows else {}
+    lines += ["", "Mean validation accuracy lost by choosing on the small subset instead of the full validation "
+                  "set (seed 0): " + "; ".join(regrets) + "."]
     lines += ["", f"Machine: {m.get('cpu', '?')}, {m.get('cores', '?')} cores; one thread per run, "
                   f"{m.get('jobs', '?')} runs at a time; torch {m.get('torch', '?')}."]
     text = "\n".join(lines)

@@ -166,7 +166,7 @@ def test_noise_rate_outside_0_1_is_a_clear_error(tiny_dataset, bad):
 
 
 def test_symmetric_label_noise_flips_the_asked_share_to_other_classes(tiny_dataset):
-    split = split_labeled_unlabeled(tiny_dataset, 190, seed=0)
+    split = split_labeled_unlabeled(tiny_dataset, 190, seed=0, n_val=0)
     noisy = corrupt_labels(split, 0.45, seed=3)
     flipped = noisy.y_labeled != split.y_labeled
     assert abs(float(flipped.float().mean()) - 0.45) < 0.1
@@ -223,5 +223,5 @@ def test_checkpoints_round_trip(tmp_path, tiny_dataset, method):
 
 def test_cycle_schedule_passes_over_the_labels_when_they_outnumber_the_pool(tiny_dataset):
     result = train_method("supervised", tiny_dataset, labels=190, epochs=1, log=None, progress=False,
-                          batch_labeled=10)
+                          batch_labeled=10, val_size=0)
     assert result.history.last["steps"] == 19

@@ -210,7 +210,9 @@ def test_each_notes_defect_is_one_switch(tiny_dataset, switch):
         assert model_cfg.classifier.name == "mlp"
     if "weights" in switch:
         assert model_cfg.classification_weight == pytest.approx(0.1)   # alpha / N with alpha = 0.1 N
-        assert model_cfg.unlabeled_weight == pytest.approx(180 / 200)
+        n_u = len(res.split.y_unlabeled)                                 # N: the pool, validation set excluded
+        assert n_u == 200 - 20 - 200 // 6
+        assert model_cfg.unlabeled_weight == pytest.approx(n_u / (n_u + 20))
     untouched = {"schedule": "zip", "entropy": "notes"}
     for key, value in untouched.items():
         if key not in switch:
