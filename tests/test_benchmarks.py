@@ -37,3 +37,25 @@ def test_ssl_benchmark_runs_records_and_reports_gains_against_own_baseline(tmp_p
     line = next(l for l in rep.stdout.splitlines() if l.startswith("| self-training/mlp | 100 |"))
     assert re.search(r"\| [+-]\d+\.\d \|", line)                 # a gain against supervised/mlp
     assert (tmp_path / "ssl_mnist-5k.png").stat().st_size > 10_000 and (tmp_path / "ssl_mnist-5k.md").exists()
+
+
+def test_search_scores_validation_only_and_reports_how_stable_the_choice_is(tmp_path):
+    """`search` never scores the test set; its report marks the best candidate on validation and re-scores
+    the recorded per-example results on smaller validation sets."""
+    import json
+
+    env = {**__import__("os").environ, "VAESSL_RESULTS": str(tmp_path), "OMP_NUM_THREADS": "1"}
+    script = str(ROOT / "benchmarks" / "ssl_methods.py")
+    run = subprocess.run([sys.executable, script, "search", "--dataset", "mnist-5k", "--variants", "supervised/mlp",
+                          "--jobs", "2"], capture_output=True, text=True, timeout=600, env=env)
+    assert run.returncode == 0, run.stderr
+    rows = [json.loads(line) for line in (tmp_path / "search_mnist-5k.jsonl").read_text().splitlines()]
+    assert len(rows) == 4 and all("test_accuracy" not in r and r["val_size"] == 500 for r in rows)
+    rep = subprocess.run([sys.executable, script, "search-report", "--dataset", "mnist-5k"], capture_output=True,
+                         text=True, env=env)
+    assert rep.returncode == 0, rep.stderr
+    table = [l for l in rep.stdout.splitlines() if l.startswith("| supervised/mlp |")]
+    assert len(table) == 4 and sum("**chosen**" in l for l in table) == 1
+    best = max(rows, key=lambda r: r["val_accuracy"])
+    assert f"| {best['candidate']} |" in next(l for l in table if "**chosen**" in l)
+    assert all(re.search(r"\| (\d+%|-) \| \d+% \|", l) for l in table)     # picked with 1,000 (n/a) / 100 val

@@ -97,8 +97,10 @@ register(Method(
     summary="Π-model: two augmented, dropout-noised passes; squared difference of predictions, ramped up",
     build=lambda split, clf, over: PiModel(PiConfig(num_classes=split.num_classes,
                                                     **({"classifier": clf} if clf else {}), **over)),
-    # 25 epochs with the lr ramped down over the last 30% (as Laine & Aila ramp it down): the
-    # recipe that reached 97.7% on mnist-5k with 100 labels (benchmarks/ssl_methods.py, pi/cnn+aug+rd)
+    # the learning rate ramped down over the last 30% of training (a half-cosine): on the full-MNIST
+    # validation set (100 labels, 5 epochs, seed 0) 97.6% against 97.4% without it
+    # (benchmarks/results/search_mnist.md).  The 25 epochs were set on mnist-5k (3,400-image pool);
+    # on full MNIST, 5 epochs reached that validation accuracy (the benchmark's budget).
     train_defaults=dict(epochs=25, batch_labeled=64, batch_unlabeled=128, lr=1e-3, schedule="cycle",
                         lr_rampdown=0.3),
     model_fields=("shift", "w_max", "rampup"),
