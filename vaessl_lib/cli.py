@@ -81,7 +81,9 @@ def build_parser() -> argparse.ArgumentParser:
     tr.add_argument("--labels", type=_positive_int, default=100, metavar="N",
                     help="number of labelled examples, a multiple of the number of classes (default: 100)")
     tr.add_argument("--epochs", type=_non_negative_int, default=None, metavar="E",
-                    help="training epochs (default: the method's own, 20 for notes/supervised, 50 for m2)")
+                    help="training epochs, each a pass over the unlabelled pool (default: the method's own: "
+                         + ", ".join(f"{name} {m.train_defaults.get('epochs', 20)}" for name, m in METHODS.items())
+                         + ")")
     tr.add_argument("--seed", type=_non_negative_int, default=0, metavar="S",
                     help="seed for the label split, initialisation and batch order (default: 0)")
     tr.add_argument("--out", required=True, metavar="DIR", help="folder for history.csv and model.pt")
@@ -93,7 +95,7 @@ def build_parser() -> argparse.ArgumentParser:
     tr.add_argument("--lr", type=_positive_float, default=None, help="Adam learning rate (default: the method's)")
     tr.add_argument("--threshold", type=float, default=None, metavar="T",
                     help="self-training, co-training, m2-pseudo: confidence in (0, 1) above which an unlabelled "
-                         "example gets a pseudo-label (default 0.95)")
+                         "example gets a pseudo-label (default 0.99 for self-training, 0.95 for the others)")
     tr.add_argument("--label-noise", type=float, default=0.0, metavar="R",
                     help="flip this share of the labels to other classes, in [0, 1) (symmetric noise; for "
                          "co-teaching and its supervised baseline; default 0)")

@@ -38,6 +38,10 @@ MODEL_FIELDS = tuple(f.name for f in dataclasses.fields(M2Config) if f.name != "
 # batch-norm, 74.0 % without the warm-up, 83.1 % with lr 3e-4.
 M2_DEFAULTS = dict(hidden=500, latent=50, activation="softplus", entropy="paper", vae_batchnorm=True,
                    classifier_warmup=0.5)
+# 20 epochs over the 49,900-image pool: 88.8 % on the full-MNIST validation set against 86.6 % for 10
+# (seed 0); the earlier default of 50 (set on mnist-5k) was not run on full MNIST (35 CPU-minutes a run).
+# m2-pseudo takes m2's settings.
+M2_EPOCHS = 20
 
 
 def _build(split, classifier: ClassifierSpec | None, overrides: dict, base: dict) -> M2:
@@ -88,7 +92,7 @@ register(Method(
     name="m2",
     summary="faithful M2 (Kingma et al. 2014, eq. 6-9): sum over labels, -H, alpha-weighted classifier",
     build=lambda split, clf, over: _build(split, clf, over, M2_DEFAULTS),
-    train_defaults=dict(epochs=50, batch_labeled=64, batch_unlabeled=128, lr=1e-3, schedule="cycle"),
+    train_defaults=dict(epochs=M2_EPOCHS, batch_labeled=64, batch_unlabeled=128, lr=1e-3, schedule="cycle"),
     model_fields=MODEL_FIELDS,
     callbacks=lambda over: [ClassifierRestart()],
 ))
@@ -97,7 +101,7 @@ register(Method(
     name="m2-pseudo",
     summary="the notes' variant: m2 plus the classification loss of confident unlabelled examples (pseudo-labels)",
     build=lambda split, clf, over: _build(split, clf, {"pseudo_threshold": 0.95, **over}, M2_DEFAULTS),
-    train_defaults=dict(epochs=50, batch_labeled=64, batch_unlabeled=128, lr=1e-3, schedule="cycle"),
+    train_defaults=dict(epochs=M2_EPOCHS, batch_labeled=64, batch_unlabeled=128, lr=1e-3, schedule="cycle"),
     model_fields=MODEL_FIELDS,
     callbacks=lambda over: [ClassifierRestart()],
 ))
