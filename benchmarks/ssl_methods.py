@@ -343,7 +343,11 @@ def search_report(args: argparse.Namespace) -> str:
 
 def summarise(rows: list[dict]) -> dict[tuple, dict]:
     groups: dict[tuple, list[dict]] = defaultdict(list)
+    seen: set[tuple] = set()
     for r in rows:
+        if job_key(r) in seen:          # the same run recorded twice (two commands at once): keep the first
+            continue
+        seen.add(job_key(r))
         groups[(r["variant"], r["labels"], r["noise"], r["epochs"])].append(r)
     out = {}
     for key, rs in groups.items():
