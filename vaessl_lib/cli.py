@@ -232,14 +232,12 @@ def _train(args: argparse.Namespace) -> int:
             raise VaesslError(f"--dropout does not apply to --method {args.method}")
         default = "cnn" if args.method == "pi" else "mlp"
         classifier = ClassifierSpec(args.classifier or default, dropout=args.dropout)
-    from .data import split_labeled_unlabeled
-
     data = load_dataset(args.dataset, root=args.data_root)
-    split = split_labeled_unlabeled(data, args.labels, args.seed, n_val=args.val_size)
-    result = train_method(args.method, data, args.labels, epochs=args.epochs, seed=args.seed, split=split,
-                          classifier=classifier, device=args.device, out=args.out, label_noise=args.label_noise,
-                          log=lambda line: print(line, flush=True), progress=not args.no_progress, **overrides)
-    print(f"val_accuracy={result.val_accuracy:.4f}" if len(split.y_val) else "val_accuracy=nan")
+    result = train_method(args.method, data, args.labels, epochs=args.epochs, seed=args.seed,
+                          val_size=args.val_size, classifier=classifier, device=args.device, out=args.out,
+                          label_noise=args.label_noise, log=lambda line: print(line, flush=True),
+                          progress=not args.no_progress, **overrides)
+    print(f"val_accuracy={result.val_accuracy:.4f}" if len(result.split.y_val) else "val_accuracy=nan")
     print(f"test_accuracy={result.test_accuracy:.4f}")
     return 0
 
