@@ -11,6 +11,7 @@ and the instructors' ones:
     python3 dev.py book --instructor     # the instructor edition (solutions as drop-downs), _build/instructor
     python3 dev.py exercises             # exercises/*.ipynb masters -> student editions, autograders, pages
     python3 dev.py grade SUBMISSIONS     # a folder of submitted notebooks -> grades.csv
+    python3 dev.py release 0.2.0         # pin badges, install cells and links to tag v0.2.0 (then commit, tag)
 
 Each command creates ``.venv`` on first use and installs the package with its
 ``book``, ``test`` and ``exercises`` extras plus the pinned torch of ``requirements-ci.txt``
@@ -120,6 +121,11 @@ def grade(args: list[str]) -> int:
     return 0
 
 
+def release(args: list[str]) -> int:
+    """Pin every badge, install cell and link to one release (tools/release.py): ``dev.py release 0.2.0``."""
+    return subprocess.run([sys.executable, str(ROOT / "tools" / "release.py"), *args], cwd=ROOT).returncode
+
+
 def ensure_browser() -> None:
     """Debian's Chromium and ChromeDriver for tests/browser: installed with apt-get when missing
     (as root, or through sudo); elsewhere, say what to install (or set CHROMIUM / CHROMEDRIVER)."""
@@ -161,7 +167,7 @@ def test(args: list[str]) -> int:
 
 
 def main(argv: list[str]) -> int:
-    commands = {"book": book, "test": test, "exercises": exercises, "grade": grade}
+    commands = {"book": book, "test": test, "exercises": exercises, "grade": grade, "release": release}
     if not argv or argv[0] not in commands:
         print(__doc__)
         return 2

@@ -20,6 +20,7 @@ from vaessl_lib.assign import KINDS, Layout, solution_as_shown, assign, read_mas
 from vaessl_lib import exercises
 from vaessl_lib.exercises import TESTS_ROOT, assignments, grader_for
 from vaessl_lib.grading import Grade, Submission, find_submissions, write_csv
+from vaessl_lib.release import colab_url, pip_spec
 
 from test_cli import cli
 
@@ -108,9 +109,9 @@ def test_student_editions_open_in_colab_and_install_the_checker_there():
     for path in sorted((ROOT / "notebooks" / "exercises").glob("*.ipynb")):
         nb = nbformat.read(path, as_version=4)
         first_md = next(c for c in nb.cells if c.cell_type == "markdown")
-        assert f"colab.research.google.com/github/vaessl/vaessl/blob/main/notebooks/exercises/{path.name}" in first_md.source
+        assert colab_url(f"notebooks/exercises/{path.name}") in first_md.source
         code = [c.source for c in nb.cells if c.cell_type == "code"]
-        assert "google.colab" in code[0] and '"vaessl_lib[exercises] @ git+https://' in code[0], path.name
+        assert "google.colab" in code[0] and f'"{pip_spec("exercises")}"' in code[0], path.name
         assert f'grader_for("{path.stem}")' in code[1], path.name
         assert nb.metadata["otter"]["assignment_name"] == path.stem
         assert all(not c.outputs for c in nb.cells if c.cell_type == "code"), path.name

@@ -5,7 +5,8 @@ from pathlib import Path
 
 import nbformat
 import pytest
-import yaml
+
+from vaessl_lib.release import colab_url, pip_spec
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
@@ -64,10 +65,9 @@ def test_structure_colab_cell_and_settings(path):
     nb = nbformat.read(path, as_version=4)
     first_md, *_ = [c for c in nb.cells if c.cell_type == "markdown"]
     assert first_md.source.startswith("# ") and "Objectives" in first_md.source
-    repo = yaml.safe_load((ROOT / "_config.yml").read_text())["repository"]["url"].removeprefix("https://github.com/")
-    assert f"colab.research.google.com/github/{repo}/blob/main/notebooks/{path.name}" in first_md.source
+    assert colab_url(f"notebooks/{path.name}") in first_md.source       # this release's copy of itself
     code = [c.source for c in nb.cells if c.cell_type == "code"]
-    assert "google.colab" in code[0] and re.search(r'pip install .*"vaessl_lib @ git\+https://\S+@\w+"', code[0])
+    assert "google.colab" in code[0] and f'pip install --quiet "{pip_spec()}"' in code[0]   # pinned, not @main
     assert sum("FULL =" in c for c in code) == 1, "exactly one settings cell choosing fast/full"
 
 

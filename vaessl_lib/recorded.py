@@ -4,7 +4,8 @@ The benchmark scripts under ``benchmarks/`` write their results to
 ``benchmarks/results/`` in the repository.  In a checkout (the book build, CI)
 :func:`recorded_text` and :func:`recorded_bytes` read them from there; in Colab,
 where only the package is installed, they fetch the same file from the
-repository on GitHub.
+repository on GitHub, at the release they installed
+(:mod:`vaessl_lib.release`).
 """
 
 from __future__ import annotations
@@ -14,9 +15,9 @@ from pathlib import Path
 
 from .errors import VaesslError
 
-REPOSITORY = "vaessl/vaessl"          # GitHub owner/name: the Colab badges and install cells use the same
-BRANCH = "main"
-RAW_URL = f"https://raw.githubusercontent.com/{REPOSITORY}/{BRANCH}/benchmarks/results/"
+from .release import RAW_URL as _RAW_ROOT
+
+RAW_URL = _RAW_ROOT + "benchmarks/results/"   # the results of the release the reader installed
 
 
 def results_dir() -> Path:
