@@ -11,6 +11,7 @@ and the instructors' ones:
     python3 dev.py book --instructor     # the instructor edition (solutions as drop-downs), _build/instructor
     python3 dev.py exercises             # exercises/*.ipynb masters -> student editions, autograders, pages
     python3 dev.py grade SUBMISSIONS     # a folder of submitted notebooks -> grades.csv
+    python3 dev.py notebooks --full      # every notebook in its full setting -> benchmarks/results/notebooks_full.jsonl
     python3 dev.py release 0.2.0         # pin badges, install cells and links to tag v0.2.0 (then commit, tag)
 
 Each command creates ``.venv`` on first use and installs the package with its
@@ -121,6 +122,13 @@ def grade(args: list[str]) -> int:
     return 0
 
 
+def notebooks(args: list[str]) -> int:
+    """Execute every notebook in one setting and record wall time and headline numbers
+    (tools/run_notebooks.py): ``dev.py notebooks --full`` runs the full (GPU) setting on whatever device exists."""
+    ensure_env()
+    return subprocess.run([str(PY), str(ROOT / "tools" / "run_notebooks.py"), *args], cwd=ROOT, env=env_vars()).returncode
+
+
 def release(args: list[str]) -> int:
     """Pin every badge, install cell and link to one release (tools/release.py): ``dev.py release 0.2.0``."""
     return subprocess.run([sys.executable, str(ROOT / "tools" / "release.py"), *args], cwd=ROOT).returncode
@@ -167,7 +175,8 @@ def test(args: list[str]) -> int:
 
 
 def main(argv: list[str]) -> int:
-    commands = {"book": book, "test": test, "exercises": exercises, "grade": grade, "release": release}
+    commands = {"book": book, "test": test, "exercises": exercises, "grade": grade, "release": release,
+                "notebooks": notebooks}
     if not argv or argv[0] not in commands:
         print(__doc__)
         return 2
