@@ -55,7 +55,7 @@ def test_classifier_option_applies_to_every_method(tmp_path, classifier):
 def test_help_documents_every_option():
     text = cli("train", "--help").stdout
     for opt in ("--method", "--dataset", "--labels", "--epochs", "--seed", "--out", "--device", "--classifier",
-                "--alpha", "--lr", "--data-root", "--no-progress", "supervised", "notes", "m2", "mnist-5k"):
+                "--alpha", "--lr", "--data-root", "--no-progress", "--unlabeled", "supervised", "notes", "m2", "mnist-5k"):
         assert opt in text, opt
     text = cli("evaluate", "--help").stdout
     for opt in ("--checkpoint", "--dataset", "--device"):
@@ -70,6 +70,8 @@ def test_help_documents_every_option():
     (["train", "--method", "m2", "--labels", "5000", "--out", "x"], "at most"),
     (["train", "--method", "m2", "--epochs", "-3", "--out", "x"], "--epochs"),
     (["train", "--method", "notes", "--alpha", "5", "--out", "x"], "--alpha"),
+    (["train", "--method", "m2", "--unlabeled", "4000", "--out", "x"], "unlabelled pool size must be a whole number from 1 to 3400"),
+    (["train", "--method", "m2", "--unlabeled", "0", "--out", "x"], "--unlabeled"),
     (["evaluate", "--checkpoint", "missing.pt"], "does not exist"),
     (["evaluate", "--checkpoint", "corrupt.pt"], "corrupt"),
 ])

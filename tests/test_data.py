@@ -139,6 +139,25 @@ def test_the_validation_set_is_stratified_and_the_same_for_every_seed(tiny_datas
             split_labeled_unlabeled(tiny_dataset, 20, n_val=bad)
 
 
+def test_a_smaller_unlabelled_pool_keeps_the_other_sets_and_each_class_share(tiny_dataset):
+    whole = split_labeled_unlabeled(tiny_dataset, 20, seed=4)
+    small = split_labeled_unlabeled(tiny_dataset, 20, seed=4, n_unlabeled=50)
+    assert torch.equal(small.labeled_index, whole.labeled_index) and torch.equal(small.val_index, whole.val_index)
+    assert len(small.y_unlabeled) == 50 and set(small.unlabeled_index.tolist()) <= set(whole.unlabeled_index.tolist())
+    assert torch.equal(small.x_unlabeled, tiny_dataset.x_train[small.unlabeled_index])
+    counts = torch.bincount(small.y_unlabeled, minlength=10)
+    assert int(counts.max()) - int(counts.min()) <= 1                # balanced pool: 5 per class
+    again = split_labeled_unlabeled(tiny_dataset, 20, seed=4, n_unlabeled=50)
+    assert torch.equal(again.unlabeled_index, small.unlabeled_index)
+    other = split_labeled_unlabeled(tiny_dataset, 20, seed=5, n_unlabeled=50)
+    assert not torch.equal(other.unlabeled_index, small.unlabeled_index)
+    assert len(split_labeled_unlabeled(tiny_dataset, 20, seed=4, n_unlabeled=len(whole.y_unlabeled)).y_unlabeled) \
+        == len(whole.y_unlabeled)
+    for bad in (0, len(whole.y_unlabeled) + 1, 2.5, True):
+        with pytest.raises(VaesslError, match="unlabelled pool size must be a whole number from 1 to"):
+            split_labeled_unlabeled(tiny_dataset, 20, n_unlabeled=bad)
+
+
 def test_stratified_sample_keeps_each_class_share():
     from vaessl_lib.data import stratified_sample
 

@@ -47,3 +47,15 @@ def test_a_run_logs_validation_every_epoch_and_scores_test_once(full_mnist, meth
     assert all("val_accuracy" in r for r in run.history)
     assert "test_accuracy" not in run.history[0] and run.history.last["test_accuracy"] == run.test_accuracy
     assert 0.5 < run.val_accuracy < 0.95 and 0.5 < run.test_accuracy < 0.95    # 100 labels, an MLP
+
+
+def test_a_fast_run_on_full_mnist_keeps_a_stratified_part_of_the_unlabelled_pool(full_mnist, capsys):
+    whole = split_labeled_unlabeled(full_mnist, 100, seed=1)
+    small = split_labeled_unlabeled(full_mnist, 100, seed=1, n_unlabeled=5_000)
+    assert (len(small.y_labeled), len(small.y_unlabeled), len(small.y_val), len(small.y_test)) == (100, 5_000, 10_000, 10_000)
+    assert torch.equal(small.labeled_index, whole.labeled_index) and torch.equal(small.val_index, whole.val_index)
+    share = torch.bincount(small.y_unlabeled, minlength=10).double() / 5_000
+    share_whole = torch.bincount(whole.y_unlabeled, minlength=10).double() / len(whole.y_unlabeled)
+    assert float((share - share_whole).abs().max()) < 2e-4
+    run = train_method("supervised", full_mnist, 100, epochs=1, seed=1, log=None, progress=False, unlabeled=5_000)
+    assert len(run.split.y_unlabeled) == 5_000 and run.history.last["test_accuracy"] == run.test_accuracy

@@ -110,6 +110,8 @@ def build_parser() -> argparse.ArgumentParser:
     tr.add_argument("--val-size", type=_non_negative_int, default=None, metavar="N",
                     help="validation images carved from the training pool (default: 10000 for mnist and "
                          "fashion-mnist, 500 for mnist-5k; 0 for none)")
+    tr.add_argument("--unlabeled", type=_positive_int, default=None, metavar="N",
+                    help="keep only N of the unlabelled pool, stratified (a fast run on full MNIST; default: all)")
     tr.add_argument("--device", default="auto", choices=DEVICES, help="auto (cuda, mps, cpu), cpu, cuda or mps")
     tr.add_argument("--data-root", default=None, metavar="DIR",
                     help="folder with a local copy (DIR/MNIST/raw/ holding the idx files, read in place and never "
@@ -234,7 +236,7 @@ def _train(args: argparse.Namespace) -> int:
         classifier = ClassifierSpec(args.classifier or default, dropout=args.dropout)
     data = load_dataset(args.dataset, root=args.data_root)
     result = train_method(args.method, data, args.labels, epochs=args.epochs, seed=args.seed,
-                          val_size=args.val_size, classifier=classifier, device=args.device, out=args.out,
+                          val_size=args.val_size, unlabeled=args.unlabeled, classifier=classifier, device=args.device, out=args.out,
                           label_noise=args.label_noise, log=lambda line: print(line, flush=True),
                           progress=not args.no_progress, **overrides)
     print(f"val_accuracy={result.val_accuracy:.4f}" if len(result.split.y_val) else "val_accuracy=nan")

@@ -340,7 +340,8 @@ def validation_size(data: Dataset) -> int:
     return VALIDATION_SIZES.get(data.name, len(data.y_train) // 6)
 
 
-def split_labeled_unlabeled(data: Dataset | str, n_labels: int, seed: int = 0, n_val: int | None = None) -> SSLSplit:
+def split_labeled_unlabeled(data: Dataset | str, n_labels: int, seed: int = 0, n_val: int | None = None,
+                            n_unlabeled: int | None = None) -> SSLSplit:
     """Validation set, then a stratified labelled set, the rest unlabelled.
 
     1. ``n_val`` validation images (default :func:`validation_size`: 10,000 on full MNIST and
@@ -348,7 +349,10 @@ def split_labeled_unlabeled(data: Dataset | str, n_labels: int, seed: int = 0, n
        class and drawn with a fixed seed, so that every seed and every method is chosen on the same
        validation set; ``n_val=0`` gives none.
     2. ``n_labels / classes`` labelled examples per class are drawn from what is left, with ``seed``.
-    3. The rest of the training pool is the unlabelled pool.
+    3. The rest of the training pool is the unlabelled pool; ``n_unlabeled`` keeps only that many
+       of it, stratified (each class its share) and drawn with ``seed``: a smaller pool for a fast
+       run on the full dataset (the notebooks' CPU setting), the same labelled, validation and
+       test sets as the whole pool's split with the same seed.
 
     The same seed always gives the same split.  ``data`` is a :class:`Dataset` or a dataset name.
     """
@@ -379,6 +383,11 @@ def split_labeled_unlabeled(data: Dataset | str, n_labels: int, seed: int = 0, n
                           f"{k * (int(counts.min()) - 1)} labels or a smaller validation set")
     lab_in_pool, unl_in_pool = stratified_indices(y_all[pool], per_class, seed)
     lab, unl = pool[lab_in_pool], pool[unl_in_pool]
+    if n_unlabeled is not None:
+        if isinstance(n_unlabeled, bool) or not isinstance(n_unlabeled, int) or not 0 < n_unlabeled <= len(unl):
+            raise VaesslError(f"the unlabelled pool size must be a whole number from 1 to {len(unl)} (the "
+                              f"{data.name!r} pool outside the labelled and validation sets), got {n_unlabeled!r}")
+        unl = unl[stratified_sample(y_all[unl], n_unlabeled, seed)[0]]
     dev = data.y_train.device
     lab_d, unl_d, val_d = lab.to(dev), unl.to(dev), val.to(dev)
     return SSLSplit(data.x_train[lab_d], data.y_train[lab_d], data.x_train[unl_d], data.y_train[unl_d],

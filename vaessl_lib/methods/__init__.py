@@ -111,7 +111,7 @@ def train_method(method: str, dataset: str | Dataset = "mnist-5k", labels: int =
                  out: str | Path | None = None, log: Callable[[str], None] | None = print,
                  progress: bool = True, split: SSLSplit | None = None, callbacks: list[Callback] | tuple = (),
                  label_noise: float = 0.0, score_test: bool = True, val_size: int | None = None,
-                 **overrides: Any) -> RunResult:
+                 unlabeled: int | None = None, **overrides: Any) -> RunResult:
     """Build ``method``'s model for a labelled/unlabelled split, train it, optionally save it.
 
     ``callbacks`` hook into the loop (see :class:`vaessl_lib.train.Callback`).
@@ -127,16 +127,21 @@ def train_method(method: str, dataset: str | Dataset = "mnist-5k", labels: int =
     over settings passes ``score_test=False`` and compares
     ``result.val_accuracy`` only.  ``val_size`` sets the size of the
     validation set (default: the dataset's, see
-    :func:`vaessl_lib.data.split_labeled_unlabeled`; 0 for none).
+    :func:`vaessl_lib.data.split_labeled_unlabeled`; 0 for none), and
+    ``unlabeled`` keeps only that many of the unlabelled pool (stratified: a fast run
+    on a full dataset, the same labelled, validation and test sets).
     """
     spec = get_method(method)
     model_over, train_over = _split_overrides(spec, overrides)
     if split is None:
         data = load_dataset(dataset) if isinstance(dataset, str) else dataset
-        split = split_labeled_unlabeled(data, labels, seed, n_val=val_size)
+        split = split_labeled_unlabeled(data, labels, seed, n_val=val_size, n_unlabeled=unlabeled)
     elif val_size is not None and val_size != len(split.y_val):
         raise VaesslError(f"val_size={val_size} does not match the given split's {len(split.y_val)}-image validation "
                           f"set; pass one of them")
+    elif unlabeled is not None and unlabeled != len(split.y_unlabeled):
+        raise VaesslError(f"unlabeled={unlabeled} does not match the given split's {len(split.y_unlabeled)}-image "
+                          f"unlabelled pool; pass one of them")
     split = corrupt_labels(split, label_noise, seed)
     settings = {**spec.train_defaults, **train_over, "seed": seed, "device": device, "progress": progress}
     if epochs is not None:
