@@ -37,6 +37,8 @@ class Encoder(nn.Module):
 
     def forward(self, x_flat: torch.Tensor, y_onehot: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         h = self.body(torch.cat([x_flat, y_onehot], dim=-1))
+        # log-variance clamped to [-12, 8] (sigma^2 from 6e-6 to 3e3) against overflow in exp(logvar); outside
+        # that range the clamp passes no gradient, so a unit pinned there stays until its input moves back
         return self.mu(h), self.logvar(h).clamp(-12.0, 8.0)
 
     def forward_all_labels(self, x_flat: torch.Tensor, k: int) -> tuple[torch.Tensor, torch.Tensor]:
