@@ -225,3 +225,24 @@ def test_cycle_schedule_passes_over_the_labels_when_they_outnumber_the_pool(tiny
     result = train_method("supervised", tiny_dataset, labels=190, epochs=1, log=None, progress=False,
                           batch_labeled=10, val_size=0)
     assert result.history.last["steps"] == 19
+
+
+def test_pi_loss_is_the_chapter_2_objective_with_the_weight_the_book_states():
+    """ch02: the code's loss times |B_L|/|B| is eq. ch02-pi with w = w_max * C * |B_L| / |B| (10 -> 33.3)."""
+    from vaessl_lib.methods.pi_model import PiConfig, PiModel
+
+    g = torch.Generator().manual_seed(0)
+    n_l, n_u, c = 64, 128, 10
+    model = PiModel(PiConfig(num_classes=c, classifier=ClassifierSpec("mlp"), shift=0, w_max=10.0))
+    z1_logits, z2_logits = torch.randn(n_l + n_u, c, generator=g), torch.randn(n_l + n_u, c, generator=g)
+    passes = iter([z1_logits, z2_logits])
+    model.logits = lambda x: next(passes)                     # two fixed "stochastic" passes
+    y = torch.randint(0, c, (n_l,), generator=g)
+    batch = Batch(torch.zeros(n_l, 1, 28, 28), y, torch.zeros(n_u, 1, 28, 28))
+    out = model.training_loss(batch, TrainState(step=1, epochs=1, steps_per_epoch=1))
+    z1, z2 = z1_logits.softmax(-1), z2_logits.softmax(-1)
+    b = n_l + n_u
+    w_eq = 10.0 * c * n_l / b
+    assert w_eq == pytest.approx(33.33, abs=0.01)
+    equation = -torch.log(z1[torch.arange(n_l), y]).sum() / b + w_eq / (c * b) * (z1 - z2).pow(2).sum()
+    assert float(out["loss"]) * n_l / b == pytest.approx(float(equation), rel=1e-5)

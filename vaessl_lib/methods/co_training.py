@@ -2,8 +2,12 @@ r"""``co-training``: two classifiers on two disjoint views, each labelling for t
 
 Blum & Mitchell (1998): if an example has two *views*, each sufficient to
 classify it and roughly independent given the class, a classifier confident
-on one view can teach a classifier of the other.  Here the views are two
-disjoint halves of the pixels (:func:`view_masks`):
+on one view can teach a classifier of the other.  Their algorithm adds each
+classifier's most confident examples of a small pool (p positives, n negatives a
+round) to one *shared* labelled set that both retrain on; this module implements the
+*cross-labelling* variant of later accounts (e.g. Zhu's 2005 survey): each
+classifier's pseudo-labels above a threshold train the *other* classifier only.
+Here the views are two disjoint halves of the pixels (:func:`view_masks`):
 
 * ``top-bottom``: rows 0-13 vs rows 14-27,
 * ``left-right``: columns 0-13 vs columns 14-27,
