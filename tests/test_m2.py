@@ -26,6 +26,22 @@ def test_batched_bound_equals_per_class_loop(vae_batchnorm):
         assert torch.allclose(batched[key], looped[key], atol=1e-5, rtol=1e-5), key
 
 
+def test_in_training_mode_batch_norm_makes_the_two_passes_differ_and_nothing_else_does():
+    """ch05: same bound, different batch statistics.  The batched pass normalises over all K*B rows
+    (every label's copy at once), the loop over each label's B rows; without batch-norm, or in eval
+    mode, they agree."""
+    x, noise = torch.rand(32, 1, 28, 28), torch.randn(10, 32, 8)
+    gaps = {}
+    for bn in (False, True):
+        torch.manual_seed(0)
+        model = M2(M2Config(classifier=ClassifierSpec("mlp", hidden=64), hidden=64, latent=8,
+                            vae_batchnorm=bn)).train()
+        with torch.no_grad():
+            gaps[bn] = float((model.unlabeled_terms(x, noise=noise)["U"]
+                              - model.unlabeled_terms_loop(x, noise=noise)["U"]).abs().max())
+    assert gaps[False] < 1e-3 and gaps[True] > 1e-2, gaps
+
+
 def test_batched_bound_is_one_pass(model, monkeypatch):
     calls = []
     original = model.decoder.forward

@@ -225,7 +225,10 @@ class M2(Classifies):
         """Eq. 7 as the lecture notes compute it: a Python loop over the K classes.
 
         Kept as the reference that :meth:`unlabeled_terms` is tested against and
-        as the baseline of ``benchmarks/m2_throughput.py``.
+        as the baseline of ``benchmarks/m2_throughput.py``.  With ``vae_batchnorm`` in
+        training mode the two differ: batch-norm normalises over the K*B rows of the
+        batched pass but over each label's B rows here (Chapter 5); in eval mode, or
+        without batch-norm, they agree to float precision.
         """
         b = len(x)
         x_flat = x.reshape(b, -1)
