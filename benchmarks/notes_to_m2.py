@@ -24,7 +24,7 @@ STEPS: list[tuple[str, str, dict]] = [
     ("notes", "the notes as written: zip epochs, +H, linear q(y|x), weights 1/0.1/1", {}),
     ("+ cycle", "an epoch is a pass over the 3,900 unlabelled digits (20 epochs = 620 steps)",
      {"schedule": "cycle"}),
-    ("+ entropy", "eq. 7's sign: U = E_q[-L] - H(q)", {"entropy": "paper"}),
+    ("+ entropy", "eq. 7's sign: U = E_q[L] - H(q)", {"entropy": "paper"}),
     ("+ mlp", "q(y|x) is a 2x500 MLP with batch-norm instead of Linear(784, 10)", {"classifier": "mlp"}),
     ("+ weights", "eq. 9's weights with alpha = 0.1 N and the log-prior log p(y)",
      {"weights": "paper", "include_log_prior": True}),

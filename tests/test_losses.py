@@ -52,3 +52,18 @@ def test_gradients_flow_through_the_reparameterisation():
     reparameterize(mu, logvar).pow(2).sum().backward()
     assert mu.grad is not None and logvar.grad is not None
     assert logvar.grad.abs().sum() > 0
+
+
+def test_the_loss_is_L_and_minus_L_is_the_bound_in_the_papers_sign():
+    """Kingma et al.'s convention: log p(x, y) >= -L(x, y).  For binary images log p(x, y) <= log p(y) < 0,
+    so the loss L = negative_elbo must be at least -log p(y) = log K: never negative, whatever the model."""
+    from vaessl_lib.models import M2, ClassifierSpec, M2Config
+
+    torch.manual_seed(0)
+    model = M2(M2Config(classifier=ClassifierSpec("mlp", hidden=32), hidden=32, latent=4)).eval()
+    x = (torch.rand(64, 1, 28, 28) > 0.5).float()
+    y = torch.randint(0, 10, (64,))
+    L = model.labeled_terms(x, y)["neg_elbo"]
+    assert bool((L >= math.log(10)).all())
+    U = model.unlabeled_terms(x)["U"]                       # eq. 7: log p(x) >= -U(x), and log p(x) <= 0
+    assert bool((U >= 0).all())

@@ -65,10 +65,11 @@ def log_uniform_prior(num_classes: int) -> float:
 
 def negative_elbo(recon_nll: torch.Tensor, kl: torch.Tensor, log_prior_y: float = 0.0,
                   kl_weight: float = 1.0) -> torch.Tensor:
-    r"""Kingma et al. (2014), eq. 6: :math:`-\mathcal L(x, y)`.
+    r"""Kingma et al. (2014), eq. 6: the loss :math:`\mathcal L(x, y)`, minus the bound
+    :math:`-\mathcal L(x, y) \le \log p(x, y)` (the paper's sign convention).
 
     .. math::
-        -\mathcal L(x,y) = \underbrace{-\mathbb E_{q(z|x,y)}[\log p(x\mid y,z)]}_{\text{recon\_nll}}
+        \mathcal L(x,y) = \underbrace{-\mathbb E_{q(z|x,y)}[\log p(x\mid y,z)]}_{\text{recon\_nll}}
         - \log p(y) + \underbrace{\mathrm{KL}(q(z\mid x,y)\,\|\,p(z))}_{\text{kl}}
 
     ``kl_weight`` < 1 implements KL warm-up (annealing); it is 1 for the bound itself.

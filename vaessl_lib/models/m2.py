@@ -6,12 +6,14 @@ Introduced in Chapter 5 (the full CVAE-SSL model).  Three networks:
   (:mod:`vaessl_lib.models.cvae`),
 * classifier :math:`q_\phi(y \mid x)` (:mod:`vaessl_lib.models.classifiers`).
 
-The objective, equation by equation (paper numbering):
+The objective, equation by equation (paper numbering and sign convention: the bounds
+are :math:`-\mathcal L` and :math:`-\mathcal U`, so :math:`\mathcal L`, :math:`\mathcal U`
+and :math:`\mathcal J^\alpha` are losses, minimised):
 
-* eq. 6, labelled bound: :meth:`M2.labeled_terms`
-  :math:`-\mathcal L(x,y) = -\mathbb E_{q(z|x,y)}[\log p(x|y,z) + \log p(y) + \log p(z) - \log q(z|x,y)]`
-* eq. 7, unlabelled bound: :meth:`M2.unlabeled_terms`
-  :math:`\mathcal U(x) = \sum_y q(y|x)\,(-\mathcal L(x,y)) - \mathcal H(q(y|x))`,
+* eq. 6, labelled bound :math:`\log p(x,y) \ge -\mathcal L(x,y)`: :meth:`M2.labeled_terms`
+  :math:`\mathcal L(x,y) = -\mathbb E_{q(z|x,y)}[\log p(x|y,z) + \log p(y) + \log p(z) - \log q(z|x,y)]`
+* eq. 7, unlabelled bound :math:`\log p(x) \ge -\mathcal U(x)`: :meth:`M2.unlabeled_terms`
+  :math:`\mathcal U(x) = \sum_y q(y|x)\,\mathcal L(x,y) - \mathcal H(q(y|x))`,
   the sum over every label computed in one batched pass
 * eq. 8-9, the whole objective with the classification term:
   :meth:`M2.training_loss` and :func:`paper_weights`
@@ -106,7 +108,7 @@ def paper_weights(n_labeled: int, n_unlabeled: int, alpha: float | None = None) 
     minibatch estimate is
 
     .. math::
-        \tfrac{N_l}{N}\,\overline{-\mathcal L}_l + \tfrac{N_u}{N}\,\overline{\mathcal U}_u
+        \tfrac{N_l}{N}\,\overline{\mathcal L}_l + \tfrac{N_u}{N}\,\overline{\mathcal U}_u
         + \tfrac{\alpha}{N}\,\overline{\mathrm{CE}}_l, \qquad \alpha = 0.1\,N \text{ by default.}
 
     Per labelled example the classification loss then weighs :math:`\alpha / N_l`
@@ -189,7 +191,7 @@ class M2(Classifies):
         back as a (B, K) matrix:
 
         .. math::
-            \mathcal U(x) = \sum_y q(y\mid x)\,\big(-\mathcal L(x,y)\big) \mp \mathcal H(q(y\mid x))
+            \mathcal U(x) = \sum_y q(y\mid x)\,\mathcal L(x,y) \mp \mathcal H(q(y\mid x))
 
         with ``-`` for the paper (``entropy="paper"``) and ``+`` for the notes.
         ``noise`` of shape (K, B, latent) fixes the reparameterisation noise.
@@ -246,7 +248,7 @@ class M2(Classifies):
             logits = logits.detach()
         q = torch.softmax(logits, dim=-1)                                   # q(y|x), (B, K)
         entropy = categorical_entropy(logits)                               # H(q(y|x)), (B,)
-        expected = (q * neg_elbo).sum(dim=-1)                               # sum_y q(y|x) (-L(x,y))
+        expected = (q * neg_elbo).sum(dim=-1)                               # sum_y q(y|x) L(x,y)
         sign = -1.0 if self.config.entropy == "paper" else 1.0
         return {"U": expected + sign * entropy, "expected_neg_elbo": expected, "entropy": entropy,
                 "recon": (q * recon).sum(-1), "kl": (q * kl).sum(-1)}
@@ -256,7 +258,7 @@ class M2(Classifies):
         r"""Eq. 8-9 on one step's batches; returns every term and their weighted sum ``loss``.
 
         .. math::
-            \text{loss} = w_l\,\overline{-\mathcal L(x_l,y_l)} + w_c\,\overline{-\log q(y_l|x_l)}
+            \text{loss} = w_l\,\overline{\mathcal L(x_l,y_l)} + w_c\,\overline{-\log q(y_l|x_l)}
             + w_u\,\overline{\mathcal U(x_u)}
         """
         c = self.config

@@ -14,7 +14,7 @@ def test_uniform_classifier(unlabeled_bound):
     assert u is not None, 'unlabeled_bound returned None: replace the ... with a return statement'
     assert torch.is_tensor(u) and u.shape == (2,), f'expected one value per image, shape (2,), got {(tuple(u.shape) if torch.is_tensor(u) else type(u))}'
     expected = torch.tensor([3.0, 4.0]) - math.log(3.0)
-    assert torch.allclose(u, expected, atol=1e-05), f"with a uniform q, U = (mean of the image's three bounds) - log 3 = {expected.tolist()}, got {u.tolist()}. Image 0's bounds are rows 0, 2, 4 (= 1, 3, 5): rows are label-major, so reshape to (K, B) and transpose; and the entropy is subtracted (U = E_q[-L] - H), not added."
+    assert torch.allclose(u, expected, atol=1e-05), f"with a uniform q, U = (mean of the image's three losses L) - log 3 = {expected.tolist()}, got {u.tolist()}. Image 0's bounds are rows 0, 2, 4 (= 1, 3, 5): rows are label-major, so reshape to (K, B) and transpose; and the entropy is subtracted (U = E_q[L] - H), not added."
 
 @test_case(points=None, hidden=False)
 def test_confident_classifier(unlabeled_bound):

@@ -28,5 +28,5 @@ def test_differs_from_the_notes_by_twice_the_entropy(faithful_unlabeled_loss, no
     q = logits.softmax(-1)
     two_h = -2 * (q * q.log()).sum(-1)
     diff = notes_unlabeled_loss(logits, recon, kl) - u
-    assert torch.allclose(diff, two_h, atol=0.0001), f"the notes' loss is E_q[-L] + H and eq. 7 is E_q[-L] - H, so they must differ by 2 H(q) = {[round(v, 3) for v in two_h.tolist()]}; got {[round(v, 3) for v in diff.tolist()]}"
+    assert torch.allclose(diff, two_h, atol=0.0001), f"the notes' loss is E_q[L] + H and eq. 7 is E_q[L] - H, so they must differ by 2 H(q) = {[round(v, 3) for v in two_h.tolist()]}; got {[round(v, 3) for v in diff.tolist()]}"
 
