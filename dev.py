@@ -8,7 +8,7 @@
 
 and the instructors' ones:
 
-    python3 dev.py book --instructor     # the instructor edition (solutions as drop-downs), _build/instructor
+    python3 dev.py book --instructor     # the instructor edition (solutions as drop-downs), _build/instructor/_build/html
     python3 dev.py exercises             # exercises/*.ipynb masters -> student editions, autograders, pages
     python3 dev.py grade SUBMISSIONS     # a folder of submitted notebooks -> grades.csv
     python3 dev.py notebooks --full      # every notebook in its full setting -> benchmarks/results/notebooks_full.jsonl

@@ -9,7 +9,7 @@ exercise's solution in a sphinx-exercise ``{solution}`` directive. ``VAESSL_EDIT
   instructor edition.
 
 ``python3 dev.py book`` builds the student edition into ``_build/html``;
-``python3 dev.py book --instructor`` builds the instructor edition into ``_build/instructor/html``.
+``python3 dev.py book --instructor`` builds the instructor edition into ``_build/instructor/_build/html``.
 Registered in ``_config.yml`` under ``sphinx: local_extensions``.
 """
 
