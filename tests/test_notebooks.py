@@ -21,7 +21,7 @@ def test_there_are_notebooks_and_all_are_in_the_toc():
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
 def test_outputs_are_stripped_and_marked_cells_have_reference_outputs(path):
-    """No outputs or execution counts in git. Cells marked ``# NBVAL_CHECK_OUTPUT`` (stable facts: split
+    """No outputs or execution counts in git. Cells tagged ``nbval-check-output`` (stable facts: split
     sizes, label counts, shapes) have their expected text output in tests/nbval_reference.json, which
     nbval compares with a fresh run."""
     import json
@@ -32,8 +32,9 @@ def test_outputs_are_stripped_and_marked_cells_have_reference_outputs(path):
     for cell in code:
         assert not cell.outputs and cell.execution_count is None, \
             f"{path.name} has outputs: run `python tools/nbtools.py strip {rel}`"
-    marked = [c for c in code if "# NBVAL_CHECK_OUTPUT" in (line.strip() for line in c.source.splitlines())]
-    assert marked, f"{path.name} has no # NBVAL_CHECK_OUTPUT cell printing its stable facts"
+    marked = [c for c in code if "nbval-check-output" in c.metadata.get("tags", [])]
+    assert marked, f"{path.name} has no cell tagged nbval-check-output printing its stable facts"
+    assert not any("NBVAL" in c.source for c in code), f"{path.name}: nbval's markers are tags, not comments in the page"
     refs = json.loads((ROOT / "tests" / "nbval_reference.json").read_text()).get(path.name, [])
     assert len(refs) == len(marked) and all(refs), f"run `python tools/nbtools.py record {rel}`"
     for outputs in refs:
@@ -49,7 +50,7 @@ def test_nbval_copies_carry_the_reference_outputs_of_the_marked_cells_only():
     from nbtools import strip_nb, with_references
 
     nb = nbformat.v4.new_notebook()
-    marked = nbformat.v4.new_code_cell("# NBVAL_CHECK_OUTPUT\nprint(1)")
+    marked = nbformat.v4.new_code_cell("print(1)", metadata={"tags": ["nbval-check-output"]})
     plain = nbformat.v4.new_code_cell("print(2)")
     nb.cells = [marked, plain]
     copy = with_references(nb, [[{"output_type": "stream", "name": "stdout", "text": "1\n"}]], "x.ipynb")

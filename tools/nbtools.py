@@ -1,11 +1,12 @@
 """Notebook helper for maintainers: strip outputs, and keep the reference outputs nbval checks.
 
     python tools/nbtools.py strip notebooks/*.ipynb     # before committing
-    python tools/nbtools.py record notebooks/x.ipynb    # after changing a cell marked # NBVAL_CHECK_OUTPUT
+    python tools/nbtools.py record notebooks/x.ipynb    # after changing a cell tagged nbval-check-output
     python tools/nbtools.py with-references notebooks _build/nbval   # what `dev.py test` runs nbval on
 
 Notebooks are committed with no outputs or execution counts at all. A cell with
-the comment line ``# NBVAL_CHECK_OUTPUT`` prints stable facts (split sizes,
+the tag ``nbval-check-output`` (cell metadata; Jupyter and Colab show it, the book's
+pages do not) prints stable facts (split sizes,
 label counts, shapes) in the fast setting; its expected text output lives in
 ``tests/nbval_reference.json`` (notebook name -> one output list per marked
 cell, in order). ``with-references`` writes copies of the notebooks with those
@@ -26,13 +27,14 @@ from pathlib import Path
 
 import nbformat
 
-MARK = "# NBVAL_CHECK_OUTPUT"
+TAG = "nbval-check-output"   # nbval's cell tag: compare this cell's output with the stored one
 REFERENCE = Path(__file__).resolve().parents[1] / "tests" / "nbval_reference.json"
 
 
 def is_marked(cell) -> bool:
-    """nbval reads the marker only as a comment line of its own: ``# NBVAL_CHECK_OUTPUT``."""
-    return cell.cell_type == "code" and any(line.strip() == MARK for line in cell.source.splitlines())
+    """A cell whose output nbval checks: tagged ``nbval-check-output`` (a tag, not nbval's comment
+    marker, so the book's pages do not show test plumbing)."""
+    return cell.cell_type == "code" and TAG in cell.metadata.get("tags", [])
 
 
 def text_only(outputs: list) -> list[dict]:
@@ -80,7 +82,7 @@ def record(path: str, reference: Path = REFERENCE) -> int:
     nb = nbformat.read(path, as_version=4)
     marked = [i for i, c in enumerate(nb.cells) if is_marked(c)]
     if not marked:
-        print(f"{path}: no cell has the line {MARK}")
+        print(f"{path}: no cell has the tag {TAG}")
         return 0
     client = NotebookClient(nb, kernel_name="python3", timeout=600, resources={"metadata": {"path": "notebooks"}})
     with client.setup_kernel():
@@ -101,7 +103,7 @@ def with_references(nb, outputs: list[list[dict]], name: str):
     nb = nbformat.from_dict(json.loads(json.dumps(nb)))
     marked = [c for c in nb.cells if is_marked(c)]
     if len(marked) != len(outputs):
-        raise SystemExit(f"{name}: {len(marked)} cell(s) marked {MARK} but {len(outputs)} reference output(s) "
+        raise SystemExit(f"{name}: {len(marked)} cell(s) tagged {TAG} but {len(outputs)} reference output(s) "
                          f"in {REFERENCE.name}; run `python tools/nbtools.py record notebooks/{name}`")
     for cell, outs in zip(marked, outputs):
         cell.outputs = [nbformat.from_dict({**o, "execution_count": 1} if o["output_type"] == "execute_result"
