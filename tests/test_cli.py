@@ -105,3 +105,29 @@ def test_bad_method_settings_get_one_line_errors(tmp_path, args, message):
     proc = cli("train", *args, "--epochs", "0", "--out", str(tmp_path), "--no-progress")
     assert proc.returncode == 2
     assert re.search(message, proc.stderr) and len(proc.stderr.strip().splitlines()) == 1, proc.stderr
+
+
+def test_a_bad_out_is_one_line_before_any_training(tmp_path):
+    (tmp_path / "notes.txt").write_text("not a folder")
+    for out, needle in ((tmp_path / "notes.txt", "is a file"), ("/proc/vaessl/run", "cannot be created or written")):
+        proc = cli("train", "--method", "supervised", "--labels", "100", "--epochs", "3", "--out", str(out),
+                   "--device", "cpu", "--no-progress")
+        err = proc.stderr.strip().splitlines()
+        assert proc.returncode != 0 and "Traceback" not in proc.stderr
+        assert len(err) == 1 and err[0].startswith("error:") and needle in err[0], proc.stderr
+        assert "Epoch " not in proc.stdout                          # refused before the first epoch
+    assert (tmp_path / "notes.txt").read_text() == "not a folder"
+
+
+def test_a_folder_holding_a_run_is_refused_unless_overwrite(trained):
+    _, out = trained
+    before = (out / "model.pt").read_bytes()
+    args = ("train", "--method", "supervised", "--labels", "100", "--epochs", "0", "--out", str(out),
+            "--device", "cpu", "--no-progress")
+    proc = cli(*args)
+    assert proc.returncode != 0 and "already holds a run (model.pt, history.csv)" in proc.stderr
+    assert "--overwrite" in proc.stderr and len(proc.stderr.strip().splitlines()) == 1
+    assert (out / "model.pt").read_bytes() == before
+    proc = cli(*args, "--overwrite")
+    assert proc.returncode == 0, proc.stderr
+    assert (out / "model.pt").read_bytes() != before and len(list(csv.DictReader(open(out / "history.csv")))) == 0

@@ -112,10 +112,17 @@ def test_sample_from_an_own_checkpoint(tmp_path):
     (["--model", "vae", "--checkpoint", "no/such/model.pt"], "does not exist"),
     (["--model", "ddpm", "--checkpoint", str(WEIGHTS_DIR / "vae.pt")], "not a DDPM"),
     (["--model", "cvae", "--guidance", "1"], "ddpm only"),
+    (["--model", "ddpm", "--guidance", "nan"], "finite number"),
+    (["--model", "ddpm", "--guidance", "inf"], "finite number"),
+    (["--model", "vae", "--out", "FOLDER.png"], "is a folder"),
+    (["--model", "vae", "--out", "/proc/vaessl/x.png"], "cannot be created or written"),
 ])
 def test_bad_sample_input_is_one_error_line_and_status_2(tmp_path, capsys, args, message):
     if "--out" not in args:
         args = [*args, "--out", str(tmp_path / "o.png")]
+    if "FOLDER.png" in args:                   # an existing folder whose name looks like an image file
+        (tmp_path / "FOLDER.png").mkdir()
+        args = [str(tmp_path / a) if a == "FOLDER.png" else a for a in args]
     assert main(["sample", *args]) == 2
     captured = capsys.readouterr()
     lines = captured.err.strip().splitlines()

@@ -86,7 +86,10 @@ def build_parser() -> argparse.ArgumentParser:
                          + ")")
     tr.add_argument("--seed", type=_non_negative_int, default=0, metavar="S",
                     help="seed for the label split, initialisation and batch order (default: 0)")
-    tr.add_argument("--out", required=True, metavar="DIR", help="folder for history.csv and model.pt")
+    tr.add_argument("--out", required=True, metavar="DIR",
+                    help="folder for history.csv and model.pt (checked before training; a folder that already "
+                         "holds a run is refused unless --overwrite)")
+    tr.add_argument("--overwrite", action="store_true", help="replace the run already in --out")
     tr.add_argument("--classifier", choices=CLASSIFIERS, default=None,
                     help="network computing q(y|x): linear, mlp or cnn (default: the method's own; "
                          "linear for notes, mlp otherwise)")
@@ -236,7 +239,7 @@ def _train(args: argparse.Namespace) -> int:
         classifier = ClassifierSpec(args.classifier or default, dropout=args.dropout)
     data = load_dataset(args.dataset, root=args.data_root)
     result = train_method(args.method, data, args.labels, epochs=args.epochs, seed=args.seed,
-                          val_size=args.val_size, unlabeled=args.unlabeled, classifier=classifier, device=args.device, out=args.out,
+                          val_size=args.val_size, unlabeled=args.unlabeled, overwrite=args.overwrite, classifier=classifier, device=args.device, out=args.out,
                           label_noise=args.label_noise, log=lambda line: print(line, flush=True),
                           progress=not args.no_progress, **overrides)
     print(f"val_accuracy={result.val_accuracy:.4f}" if len(result.split.y_val) else "val_accuracy=nan")

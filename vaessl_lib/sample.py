@@ -16,6 +16,7 @@ one-line ``error: ...`` and exit status 2.
 from __future__ import annotations
 
 import argparse
+import math
 import time
 from pathlib import Path
 
@@ -23,6 +24,7 @@ import numpy as np
 import torch
 
 from .errors import VaesslError
+from .outputs import check_output_file
 from .runtime import DEVICES, resolve_device
 
 SAMPLE_MODELS = ("vae", "vae2d", "cvae", "m2", "ddpm")
@@ -71,12 +73,15 @@ def check_args(args: argparse.Namespace) -> str:
     suffix = Path(args.out).suffix.lower()
     if suffix not in FORMATS:
         raise VaesslError(f"cannot write {args.out!r}: the output must end in {', '.join(FORMATS)}")
+    check_output_file(args.out)              # a path that cannot be written: one line before any sampling
     if args.n <= 0:
         raise VaesslError(f"--n must be at least 1, got {args.n}")
     if args.label is not None and args.model in ("vae", "vae2d"):
         raise VaesslError(f"--label needs a conditional model (cvae, m2 or ddpm); {args.model} is unconditional")
     if args.guidance is not None and args.model != "ddpm":
         raise VaesslError("--guidance applies to --model ddpm only")
+    if args.guidance is not None and not math.isfinite(args.guidance):
+        raise VaesslError(f"--guidance must be a finite number, got {args.guidance}")
     if args.guidance is not None and args.guidance < 0:
         raise VaesslError(f"--guidance must be 0 or more, got {args.guidance}")
     if args.seed < 0:

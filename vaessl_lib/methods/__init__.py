@@ -24,6 +24,7 @@ from ..data import Dataset, SSLSplit, corrupt_labels, load_dataset, split_labele
 from ..errors import VaesslError
 from ..models.base import Classifies
 from ..models.classifiers import CLASSIFIERS, ClassifierSpec
+from ..outputs import check_run_dir
 from ..runtime import seed_everything
 from ..train import Callback, History, TrainConfig, Trainer
 
@@ -111,7 +112,7 @@ def train_method(method: str, dataset: str | Dataset = "mnist-5k", labels: int =
                  out: str | Path | None = None, log: Callable[[str], None] | None = print,
                  progress: bool = True, split: SSLSplit | None = None, callbacks: list[Callback] | tuple = (),
                  label_noise: float = 0.0, score_test: bool = True, val_size: int | None = None,
-                 unlabeled: int | None = None, **overrides: Any) -> RunResult:
+                 unlabeled: int | None = None, overwrite: bool = False, **overrides: Any) -> RunResult:
     """Build ``method``'s model for a labelled/unlabelled split, train it, optionally save it.
 
     ``callbacks`` hook into the loop (see :class:`vaessl_lib.train.Callback`).
@@ -119,7 +120,9 @@ def train_method(method: str, dataset: str | Dataset = "mnist-5k", labels: int =
     examples for every method, so comparisons are fair).  ``label_noise``
     flips that share of the labels to other classes (symmetric noise, see
     :func:`vaessl_lib.data.corrupt_labels`; Chapter 2's co-teaching).  With
-    ``out`` the run writes ``out/history.csv`` and ``out/model.pt``.
+    ``out`` the run writes ``out/history.csv`` and ``out/model.pt``; the folder is checked
+    before training starts (it must be writable, and must not hold a run already unless
+    ``overwrite``: :mod:`vaessl_lib.outputs`).
 
     Every epoch logs ``val_accuracy`` (the split's validation set); the model
     after the last epoch is kept, and its test accuracy is scored once, at the
@@ -147,6 +150,8 @@ def train_method(method: str, dataset: str | Dataset = "mnist-5k", labels: int =
     if epochs is not None:
         settings["epochs"] = epochs
     config = TrainConfig(**settings)
+    if out is not None:        # after the input checks, before any training: a bad --out never costs a run
+        out = check_run_dir(out, overwrite)
     seed_everything(seed)
     model = spec.build(split, classifier_spec(classifier) if classifier is not None else None, model_over)
     callbacks = [*(spec.callbacks(model_over) if spec.callbacks else []), *callbacks]
@@ -156,8 +161,6 @@ def train_method(method: str, dataset: str | Dataset = "mnist-5k", labels: int =
     if test is not None and history:
         history.last["test_accuracy"] = test
     if out is not None:
-        out = Path(out)
-        out.mkdir(parents=True, exist_ok=True)
         history.to_csv(out / "history.csv")
         save_checkpoint(out / "model.pt", trainer.model, method, config.to_dict(), history,
                         {"labels": len(split.y_labeled), "dataset": split.dataset or getattr(dataset, "name", dataset),
