@@ -393,7 +393,7 @@ def report(args: argparse.Namespace) -> str:
             if common:
                 g = statistics.mean(a for a, sd in zip(s["accs"], s["seeds"]) if sd in common) \
                     - statistics.mean(a for a, sd in zip(b["accs"], b["seeds"]) if sd in common)
-                gain = f"{g:+.1f}" + (f" ({len(common)} seeds)" if len(common) < len(s["seeds"]) else "")
+                gain = f"{g:+.1f}" + (f" ({len(common)} seed{'s' if len(common) > 1 else ''})" if len(common) < len(s["seeds"]) else "")
         val = f"{s['val']:.1f}" if s["val"] is not None else "-"
         spread = f"{s['mean']:.1f} ± {s['std']:.1f}" if len(s["accs"]) > 1 else f"{s['mean']:.1f} (1 seed)"
         lines.append(f"| {variant} | {labels} | {noise:.0%} | {s['epochs']} | {spread} | "
