@@ -37,7 +37,7 @@ MARK = "VAESSL_HEADLINES="
 
 # appended to each copy: what the notebook reached, read from the kernel's globals
 COLLECT = f'''
-import json as _json, os as _os, platform as _platform, torch as _torch
+import json as _json, platform as _platform, torch as _torch
 from vaessl_lib.methods import RunResult as _RunResult
 from vaessl_lib.train import History as _History
 
@@ -106,7 +106,7 @@ def device_label() -> str:
     return platform.processor() or "cpu"
 
 
-def run_one(path: Path, full: bool, out_dir: Path, kernel: str = "python3") -> dict:
+def run_one(path: Path, full: bool, out_dir: Path, kernel: str = "python3", code: str | None = None) -> dict:
     from nbclient import NotebookClient
 
     nb = prepare(path, full)
@@ -119,7 +119,7 @@ def run_one(path: Path, full: bool, out_dir: Path, kernel: str = "python3") -> d
     wall = time.perf_counter() - start
     info = collected(nb)
     return dict(notebook=path.stem, setting="full" if full else "fast", wall_s=round(wall, 1),
-                code=code_hash(path), commit=git_commit(), cores=os.cpu_count(), **info)
+                code=code or code_hash(path), commit=git_commit(), cores=os.cpu_count(), **info)
 
 
 def git_commit() -> str:
@@ -150,12 +150,13 @@ def main(argv: list[str]) -> int:
     done = {(r["notebook"], r["code"], r["device"]) for r in rows}
     failed = 0
     for path in paths:
-        if not args.force and (path.stem, code_hash(path), device) in done:
+        code = code_hash(path)
+        if not args.force and (path.stem, code, device) in done:
             print(f"{path.stem}: recorded on {device} already (--force runs it again)")
             continue
         print(f"{path.stem}: running the {setting} setting on {device} ...", flush=True)
         try:
-            row = run_one(path, args.full, ROOT / "_build" / f"notebooks_{setting}")
+            row = run_one(path, args.full, ROOT / "_build" / f"notebooks_{setting}", code=code)
         except Exception as exc:           # one notebook's failure is reported; the others still run
             failed += 1
             print(f"{path.stem}: FAILED ({type(exc).__name__}: {str(exc).strip().splitlines()[-1] if str(exc).strip() else ''}); "

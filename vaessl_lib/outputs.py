@@ -44,12 +44,11 @@ def check_run_dir(out: str | Path, overwrite: bool = False) -> Path:
     return out
 
 
-def check_output_file(out: str | Path, overwrite: bool = True) -> Path:
-    """An output file's folder, created and writable; ``out`` itself must not be a folder."""
+def check_output_file(out: str | Path) -> Path:
+    """An output file's folder, created and writable; ``out`` itself must not be a folder
+    (an existing file is replaced: samples are cheap to draw again)."""
     out = Path(out)
     if out.is_dir():
         raise VaesslError(f"--out {out} is a folder; give a file name such as {out / 'samples.png'}")
-    if out.exists() and not overwrite:
-        raise VaesslError(f"--out {out} exists; choose another name or pass --overwrite")
     _writable_dir(out.parent if str(out.parent) else Path("."), str(out))
     return out
