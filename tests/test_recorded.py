@@ -23,3 +23,12 @@ def test_missing_file_without_network_is_a_clear_error(tmp_path, monkeypatch):
 def test_only_plain_file_names_are_accepted(bad):
     with pytest.raises(VaesslError, match="pass a file name"):
         recorded.recorded_bytes(bad)
+
+
+def test_recorded_markdown_keeps_tables_and_fences_the_rest(tmp_path, monkeypatch):
+    (tmp_path / "log.txt").write_text("# a comment\n# another\n\n| a | b |\n|---|---|\n| 1 | 2 |\n\n"
+                                      "per class:\n  x [0.5]\n\nratio=3\n")
+    monkeypatch.setattr(recorded, "results_dir", lambda: tmp_path)
+    md = recorded.recorded_markdown("log.txt")
+    assert md == ("```text\n# a comment\n# another\n```\n\n| a | b |\n|---|---|\n| 1 | 2 |\n\n"
+                  "```text\nper class:\n  x [0.5]\n\nratio=3\n```\n")

@@ -44,3 +44,32 @@ def recorded_bytes(name: str, timeout: float = 20.0) -> bytes:
 def recorded_text(name: str) -> str:
     """A recorded text result (Markdown table, log) as a string."""
     return recorded_bytes(name).decode("utf-8")
+
+
+def recorded_markdown(name: str) -> str:
+    """A recorded text result as Markdown a notebook can ``display``: its tables stay tables.
+
+    Benchmarks such as ``generation.py`` write a log in which Markdown table rows
+    (lines starting with ``|``) sit between comment and summary lines.  Printed,
+    the table shows as raw pipes; passed through here, each run of table rows is
+    kept as it is (a table once rendered) and every other run of lines becomes a
+    fenced text block, so no line is lost and nothing is read as a heading.
+    """
+    blocks: list[tuple[bool, list[str]]] = []           # (is_table, lines)
+    for line in recorded_text(name).splitlines():
+        is_table = line.lstrip().startswith("|")
+        if not is_table and not line.strip() and (not blocks or blocks[-1][0]):
+            continue                                    # blank lines between blocks carry nothing
+        if blocks and blocks[-1][0] == is_table:
+            blocks[-1][1].append(line)
+        else:
+            blocks.append((is_table, [line]))
+    parts = []
+    for is_table, lines in blocks:
+        if is_table:
+            parts.append("\n".join(line.strip() for line in lines))
+        else:
+            while lines and not lines[-1].strip():
+                lines.pop()
+            parts.append("```text\n" + "\n".join(lines) + "\n```")
+    return "\n\n".join(parts) + "\n"

@@ -194,6 +194,14 @@ def test_notebook_page_shows_an_executed_figure_and_its_colab_link(browser, serv
     math = typeset_math(browser)
     assert math["typeset"] == math["math"], f"{page}: {math['typeset']} of {math['math']} formulas typeset"
     assert not local_console_errors(browser, server)
+    # tables a cell displays as Markdown render as tables, not as raw pipes (nb_render_markdown_format: gfm)
+    raw = browser.execute_script("return [...document.querySelectorAll('.cell_output')]"
+                                 ".map(e => e.innerText).filter(t => /\\|\\s*:?-{3,}/.test(t)).length")
+    assert raw == 0, f"{page}: {raw} cell outputs show a Markdown table as raw text"
+    if "Markdown(" in (ROOT / f"{page}.ipynb").read_text():
+        tables = browser.execute_script("return document.querySelectorAll('.cell_output table').length")
+        assert tables, f"{page}: a cell displays a Markdown table, but no table is rendered in its outputs"
+
     if page == SCREENSHOT_NOTEBOOK or (SCREENSHOT_NOTEBOOK not in notebook_pages() and page == notebook_pages()[0]):
         browser.execute_script(f"document.querySelectorAll('{FIGURE_SELECTOR}')[{figures[0]}]"
                                ".scrollIntoView({block: 'center'})")
