@@ -160,7 +160,7 @@ def test(args: list[str]) -> int:
     # (its asserts check the stable facts it states)
     run(PY, "-m", "pytest", "tests", *args, env=env_vars())
     # (the notebooks are committed without outputs: nbval runs on copies that carry the reference outputs
-    # of the cells marked # NBVAL_CHECK_OUTPUT, from tests/nbval_reference.json)
+    # of the cells tagged nbval-check-output, from tests/nbval_reference.json)
     nbval_dir = ROOT / "_build" / "nbval"
     run(PY, ROOT / "tools" / "nbtools.py", "with-references", ROOT / "notebooks", nbval_dir)
     run(PY, "-m", "pytest", "--nbval-lax", "--nbval-current-env", "-p", "no:cacheprovider", nbval_dir,

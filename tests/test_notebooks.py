@@ -42,6 +42,10 @@ def test_outputs_are_stripped_and_marked_cells_have_reference_outputs(path):
         assert all(set(o.get("data", {})) <= {"text/plain"} for o in outputs), "text outputs only"
     assert any(re.search(r"^assert ", c.source, re.M) for c in code), \
         f"{path.name} checks none of its stable facts (split sizes, shapes) with an assert"
+    # the checks are test plumbing: they run (nbval, the book build) in cells the pages do not show
+    shown = [c for c in code if "remove-cell" not in c.metadata.get("tags", [])]
+    plumbing = [c.source.splitlines()[0] for c in shown if re.search(r"^\s*assert\b", c.source, re.M)]
+    assert not plumbing, f"{path.name}: move the asserts of these cells into a cell tagged remove-cell: {plumbing}"
 
 
 def test_nbval_copies_carry_the_reference_outputs_of_the_marked_cells_only():

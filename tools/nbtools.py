@@ -12,7 +12,8 @@ label counts, shapes) in the fast setting; its expected text output lives in
 cell, in order). ``with-references`` writes copies of the notebooks with those
 outputs filled in, and ``pytest --nbval-lax`` on the copies compares each marked
 cell's fresh output with its reference. Every other fact a notebook states is
-checked by ``assert`` statements in its cells.
+checked by ``assert`` statements in cells tagged ``remove-cell``: they run in
+nbval and in the book build, and the book's pages do not show them.
 
 ``record`` executes the notebook (in the ``python3`` kernel of the current
 environment) only as far as its last marked cell, stores the text outputs of
