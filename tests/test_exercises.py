@@ -60,6 +60,23 @@ def test_every_chapter_notebook_has_at_least_three_exercises_and_18_in_all(parse
     assert kinds == set(KINDS), f"the exercises mix implement, predict and numeric questions, got {kinds}"
 
 
+def test_predict_questions_fold_the_experiment_that_answers_them(parsed):
+    """A predict question's experiment (the first code cell after its block) prints inside
+    ``vaessl_lib.reveal.reveal``: folded until the reader opens it, so that "Run all" gives nothing away."""
+    for path in MASTERS:
+        cells = nbformat.read(path, as_version=4).cells
+        ends = [i for i, c in enumerate(cells) if c.cell_type == "raw" and c.source.startswith("# IGNORE")
+                and "kind: predict" in c.source]
+        assert ends, f"{path.name} has no predict question"
+        for i in ends:
+            experiment = next(c for c in cells[i + 1:] if c.cell_type == "code")
+            body = [line for line in experiment.source.splitlines() if line.strip()]
+            printing = [line for line in body if "print(" in line]
+            assert printing, f"{path.name}: the cell after a predict question shows no result"
+            assert "with reveal(" in experiment.source and all(line.startswith("    ") for line in printing), \
+                f"{path.name}: print the answer to a predict question inside `with reveal():`"
+
+
 def test_every_question_has_visible_and_hidden_tests_a_title_and_a_wrong_answer(parsed):
     for m in parsed.values():
         for q in m.questions:
@@ -159,9 +176,9 @@ def _master(tmp_path, cells, name="demo"):
     return path
 
 
-def _question(hidden=True, note=True):
+def _question(hidden=True, note=True, prompt="**Question 1 (implement).** Write f."):
     v = nbformat.v4
-    cells = [v.new_raw_cell("# BEGIN QUESTION\nname: q1\npoints: 2"), v.new_markdown_cell("Write f."),
+    cells = [v.new_raw_cell("# BEGIN QUESTION\nname: q1\npoints: 2"), v.new_markdown_cell(prompt),
              v.new_raw_cell("# BEGIN SOLUTION"), v.new_code_cell("def f(x):\n    return x  # SOLUTION"),
              v.new_raw_cell("# END SOLUTION"), v.new_raw_cell("# BEGIN TESTS"),
              v.new_code_cell("def test_one(f):\n    assert f(1) == 1")]
@@ -185,6 +202,9 @@ def test_read_master_parses_questions_and_says_what_a_question_lacks(tmp_path):
         read_master(_master(tmp_path, _question(note=False)))
     with pytest.raises(VaesslError, match="assignment name must be the file name 'other'"):
         read_master(_master(tmp_path, _question(), name="other"))
+    # one name per exercise: the prompt says "Question n" with n its place, and the checker's name is qn
+    with pytest.raises(VaesslError, match=r"question 1 must be named q1 and its prompt start with"):
+        read_master(_master(tmp_path, _question(prompt="**Question 2 (implement).** Write f.")))
 
 
 def test_wrong_answer_notebook_swaps_answers_and_asserts_after_each_check(tmp_path):

@@ -12,6 +12,7 @@ The pieces, one concept per module:
 * :mod:`~vaessl_lib.checkpoints`, :mod:`~vaessl_lib.pretrained`: save/load models; the shipped weights by name
 * :mod:`~vaessl_lib.exercises`: the graded exercises' checker (``grader_for``); :mod:`~vaessl_lib.assign` and
   :mod:`~vaessl_lib.grading`: the instructor's ``assign`` and ``grade`` commands (need ``vaessl_lib[exercises]``)
+* :mod:`~vaessl_lib.reveal`: the folded result of a "predict, then run" exercise
 * :mod:`~vaessl_lib.cli`: ``python -m vaessl_lib train|evaluate|sample|assign|grade``
 """
 

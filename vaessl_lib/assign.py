@@ -53,7 +53,8 @@ from .exercises import INSTALL_HINT
 from .release import colab_url
 
 KINDS = ("implement", "predict", "numeric")
-KIND_LABELS = {"implement": "implement", "predict": "predict, then run", "numeric": "read off an experiment"}
+QUESTION_LEAD = re.compile(r"^\*\*Question \d+ \([^)]*\)\.\*\*\s*")   # how every prompt starts
+KIND_LABELS = {"implement": "implement", "predict": "predict, then run", "numeric": "read off the experiment"}
 REQUIRED_CONFIG = {"init_cell": False, "export_cell": False, "run_tests": False,
                    "tests": {"files": True, "ok_format": False}}
 _MARKER = re.compile(r"^\s*#\s*(BEGIN|END)\s+(QUESTION|SOLUTION|TESTS|PROMPT)\b(.*)$", re.S | re.I)
@@ -192,6 +193,11 @@ def read_master(path: str | Path) -> Master:
                               f"(see the docstring of vaessl_lib.assign)")
     if not master.questions:
         raise VaesslError(f"{path}: no '# BEGIN QUESTION' blocks")
+    for number, q in enumerate(master.questions, start=1):   # one name per exercise, the same everywhere
+        lead = f"**Question {number} ({KIND_LABELS[q.kind]}).**"
+        if q.name != f"q{number}" or not q.prompt.startswith(lead):
+            raise VaesslError(f"{path}: question {number} must be named q{number} and its prompt start with "
+                              f"{lead!r}, got {q.name!r} and {q.prompt[:40]!r}")
     return master
 
 
@@ -255,16 +261,20 @@ def render_page(master: Master, student_rel: str) -> str:
         "tests together, run by your instructor's autograder on the notebook you hand in.",
         "",
     ]
-    for q in master.questions:
+    for number, q in enumerate(master.questions, start=1):
         label = f"{master.name}-{q.name}"
         pts = f"{q.points:g} point{'s' if q.points != 1 else ''}"
+        # one name per exercise: "Question n", as in the notebook (no "Exercise 5.1" beside it); the
+        # prompt's own "**Question n (kind).**" lead-in is left out, the line under the title says it
+        prompt = QUESTION_LEAD.sub("", q.prompt, count=1)
         lines += [
-            f"::::{{exercise}} {q.title}",
+            f"::::{{exercise}} Question {number}: {q.title}",
             f":label: {label}",
+            ":nonumber:",
             "",
-            f"*`{q.name}` · {KIND_LABELS[q.kind]} · {pts}*",
+            f"*{KIND_LABELS[q.kind]} · {pts} · checked in the notebook by `grader.check(\"{q.name}\")`*",
             "",
-            q.prompt,
+            prompt,
             "",
         ]
         if q.stub.strip():

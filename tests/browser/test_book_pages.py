@@ -194,6 +194,11 @@ def test_notebook_page_shows_an_executed_figure_and_its_colab_link(browser, serv
     math = typeset_math(browser)
     assert math["typeset"] == math["math"], f"{page}: {math['typeset']} of {math['math']} formulas typeset"
     assert not local_console_errors(browser, server)
+    # one numbering scheme: chapters carry numbers (1-7), a notebook's headings only its own ("1. The forward
+    # process", never "4.7.2. 1. The forward process")
+    numbers = browser.execute_script("return [...document.querySelectorAll('article .section-number')]"
+                                     ".map(e => e.textContent)")
+    assert not numbers, f"{page}: Sphinx section numbers {numbers} in front of the notebook's own headings"
     # tables a cell displays as Markdown render as tables, not as raw pipes (nb_render_markdown_format: gfm)
     raw = browser.execute_script("return [...document.querySelectorAll('.cell_output')]"
                                  ".map(e => e.innerText).filter(t => /\\|\\s*:?-{3,}/.test(t)).length")

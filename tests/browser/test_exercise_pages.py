@@ -8,6 +8,8 @@ closed until clicked and then shows the solution code. Needs both editions built
 
 from __future__ import annotations
 
+import re
+
 from pathlib import Path
 
 import pytest
@@ -46,8 +48,10 @@ def test_student_edition_shows_every_exercise_and_no_solution(browser, server, p
     titles = browser.execute_script(
         "return [...document.querySelectorAll('div.exercise p.admonition-title')].map(e => e.textContent)")
     assert len(titles) == len(master.questions), titles
-    for title, q in zip(titles, master.questions):
+    for number, (title, q) in enumerate(zip(titles, master.questions), start=1):
         assert q.title in title.replace("\u2019", "'"), (title, q.title)      # Sphinx's smart quotes
+        # one name per exercise, the notebook's "Question n": no "Exercise 5.1" to collide with section 5.1
+        assert f"Question {number}:" in title and not re.search(r"Exercise \d", title), title
     assert browser.execute_script("return document.querySelectorAll('.solution').length") == 0
     html = browser.page_source
     leaked = [ln for ln in _solution_lines(master) if ln in browser.find_element("tag name", "body").text]
