@@ -131,3 +131,22 @@ def test_a_folder_holding_a_run_is_refused_unless_overwrite(trained):
     proc = cli(*args, "--overwrite")
     assert proc.returncode == 0, proc.stderr
     assert (out / "model.pt").read_bytes() != before and len(list(csv.DictReader(open(out / "history.csv")))) == 0
+
+
+@pytest.mark.parametrize("delay", [0.2, 0.6, 1.5])
+def test_ctrl_c_at_any_moment_of_the_start_gives_one_line_and_status_130(tmp_path, delay):
+    """Issue 17 item 4: a Ctrl-C in the first second lands while torch and numpy load; it must still stop
+    the command with one line, never a traceback, a swallowed interrupt or a finished run."""
+    import signal
+    import time
+
+    out = tmp_path / "run"
+    proc = subprocess.Popen([sys.executable, "-m", "vaessl_lib", "train", "--method", "supervised",
+                             "--dataset", "mnist-5k", "--epochs", "3", "--out", str(out), "--device", "cpu",
+                             "--no-progress"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    time.sleep(delay)
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode == 130 and err.strip().splitlines()[-1] == "error: interrupted", (proc.returncode, err)
+    assert "Traceback" not in err, err
+    assert not (out / "model.pt").exists()

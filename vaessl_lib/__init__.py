@@ -16,15 +16,36 @@ The pieces, one concept per module:
 * :mod:`~vaessl_lib.cli`: ``python -m vaessl_lib train|evaluate|sample|assign|grade``
 """
 
-from .checkpoints import load_checkpoint, save_checkpoint
-from .data import DATASETS, Dataset, SSLSplit, load_dataset, split_labeled_unlabeled
-from .errors import VaesslError
-from .methods import METHODS, train_method
-from .models import ddpm as _ddpm, vae as _vae  # noqa: F401  (registers VAE, CVAE, DDPM for load_checkpoint)
-from .pretrained import load_pretrained
-from .models import M2, M2Config, SupervisedClassifier, paper_weights
-from .runtime import resolve_device, seed_everything
-from .train import Callback, History, TrainConfig, Trainer, fit
+import signal as _signal
+import sys as _sys
+
+# Run as a command (python -m vaessl_lib, vaessl), a Ctrl-C while torch and numpy load (the first second or
+# two) would land inside their imports, which swallow it or fail with a traceback. So during the imports
+# SIGINT only takes a note, and the command then stops with one line and exit status 130.
+_AS_COMMAND = _sys.argv[:1] == ["-m"] or _sys.argv[0].endswith(("vaessl", "vaessl.exe"))
+_interrupted: list[bool] = []
+_previous_handler = None
+if _AS_COMMAND:
+    try:
+        _previous_handler = _signal.signal(_signal.SIGINT, lambda signum, frame: _interrupted.append(True))
+    except ValueError:                 # not the main thread: leave signals alone
+        _AS_COMMAND = False
+try:
+    from .checkpoints import load_checkpoint, save_checkpoint
+    from .data import DATASETS, Dataset, SSLSplit, load_dataset, split_labeled_unlabeled
+    from .errors import VaesslError
+    from .methods import METHODS, train_method
+    from .models import ddpm as _ddpm, vae as _vae  # noqa: F401  (registers VAE, CVAE, DDPM for load_checkpoint)
+    from .pretrained import load_pretrained
+    from .models import M2, M2Config, SupervisedClassifier, paper_weights
+    from .runtime import resolve_device, seed_everything
+    from .train import Callback, History, TrainConfig, Trainer, fit
+finally:
+    if _AS_COMMAND:
+        _signal.signal(_signal.SIGINT, _previous_handler)
+if _interrupted:
+    _sys.stderr.write("error: interrupted\n")
+    raise SystemExit(130)
 
 __version__ = "0.1.0"
 

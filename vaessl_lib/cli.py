@@ -262,8 +262,8 @@ def _evaluate(args: argparse.Namespace) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
     try:
+        args = build_parser().parse_args(argv)
         from .sample import run_sample
 
         commands = {"train": _train, "evaluate": _evaluate, "sample": run_sample, "assign": _assign, "grade": _grade}
