@@ -12,6 +12,7 @@ from pathlib import Path
 import torch
 
 from .errors import VaesslError
+from .outputs import replace_atomically
 from .models import M2, M2Config, SupervisedClassifier, SupervisedConfig
 from .models.base import Classifies
 
@@ -42,10 +43,7 @@ def save_checkpoint(path: str | Path, model: Classifies, method: str, train_conf
         "history": [dict(r) for r in (history or [])], "extra": dict(extra or {}),
         "state_dict": {k: v.detach().cpu() for k, v in model.state_dict().items()},
     }
-    tmp = path.with_name(path.name + ".part")
-    torch.save(payload, tmp)
-    tmp.replace(path)
-    return path
+    return replace_atomically(path, lambda tmp: torch.save(payload, tmp))
 
 
 def read_checkpoint(path: str | Path) -> dict:

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 from typing import Sequence
 
 from .data import DATASETS
@@ -87,9 +88,13 @@ def build_parser() -> argparse.ArgumentParser:
     tr.add_argument("--seed", type=_non_negative_int, default=0, metavar="S",
                     help="seed for the label split, initialisation and batch order (default: 0)")
     tr.add_argument("--out", required=True, metavar="DIR",
-                    help="folder for history.csv and model.pt (checked before training; a folder that already "
-                         "holds a run is refused unless --overwrite)")
+                    help="folder for history.csv and resume.pt (after every epoch) and model.pt (at the end); "
+                         "checked before training; a folder that already holds a run is refused unless "
+                         "--overwrite or --resume")
     tr.add_argument("--overwrite", action="store_true", help="replace the run already in --out")
+    tr.add_argument("--resume", action="store_true",
+                    help="continue the interrupted run in --out after its last complete epoch (give the "
+                         "arguments it was started with); it ends as an uninterrupted run would")
     tr.add_argument("--classifier", choices=CLASSIFIERS, default=None,
                     help="network computing q(y|x): linear, mlp or cnn (default: the method's own; "
                          "linear for notes, mlp otherwise)")
@@ -238,10 +243,20 @@ def _train(args: argparse.Namespace) -> int:
         default = "cnn" if args.method == "pi" else "mlp"
         classifier = ClassifierSpec(args.classifier or default, dropout=args.dropout)
     data = load_dataset(args.dataset, root=args.data_root)
-    result = train_method(args.method, data, args.labels, epochs=args.epochs, seed=args.seed,
-                          val_size=args.val_size, unlabeled=args.unlabeled, overwrite=args.overwrite, classifier=classifier, device=args.device, out=args.out,
-                          label_noise=args.label_noise, log=lambda line: print(line, flush=True),
-                          progress=not args.no_progress, **overrides)
+    try:
+        result = train_method(args.method, data, args.labels, epochs=args.epochs, seed=args.seed,
+                              val_size=args.val_size, unlabeled=args.unlabeled, overwrite=args.overwrite,
+                              resume=args.resume, classifier=classifier, device=args.device, out=args.out,
+                              label_noise=args.label_noise, log=lambda line: print(line, flush=True),
+                              progress=not args.no_progress, **overrides)
+    except KeyboardInterrupt:
+        from .outputs import RESUME_FILE, epochs_done
+
+        if (Path(args.out) / RESUME_FILE).is_file():
+            print(f"error: interrupted; {args.out} keeps the run after epoch {epochs_done(args.out)}: run the "
+                  f"same command with --resume to continue it", file=sys.stderr)
+            return 130
+        raise
     print(f"val_accuracy={result.val_accuracy:.4f}" if len(result.split.y_val) else "val_accuracy=nan")
     print(f"test_accuracy={result.test_accuracy:.4f}")
     return 0

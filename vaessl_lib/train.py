@@ -28,17 +28,26 @@ Extension points: :class:`Callback` hooks run at the start and end of every
 epoch (KL warm-up reads :class:`TrainState`; pseudo-labelling methods can add
 labelled examples between epochs), and subclasses may override
 :meth:`Trainer.epoch_plan`.
+
+Interrupted runs: :meth:`Trainer.state_dict` holds everything the loop's next
+epoch depends on (weights and every buffer, Adam's moments, the batch-order
+generator and the labelled stream, the global random states, the history), and
+:meth:`Trainer.load_state_dict` puts it back, so that ``fit`` continues after
+the last complete epoch and ends where an uninterrupted run ends
+(:class:`vaessl_lib.outputs.RunCheckpoint` saves it after every epoch).
 """
 
 from __future__ import annotations
 
 import csv
 import math
+import random
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Callable, Iterator
 
+import numpy as np
 import torch
 
 from .data import SSLSplit
@@ -211,6 +220,45 @@ class Trainer:
             else:
                 yield Batch(s.x_labeled[lab], s.y_labeled[lab])
 
+    # ------------------------------------------------------------------ interrupted runs
+    def state_dict(self) -> dict:
+        """The loop's whole state after the last complete epoch (CPU tensors and plain values only, so
+        that ``torch.load(..., weights_only=True)`` reads it back)."""
+        np_state = np.random.get_state()
+        return {
+            "history": [dict(r) for r in self.history],
+            "model": {k: v.detach().cpu().clone() for k, v in self.model.state_dict().items()},
+            "buffers": {k: v.detach().cpu().clone() for k, v in self.model.named_buffers()},  # non-persistent too
+            "optimizer": self.optimizer.state_dict(),
+            "step": self.state.step,
+            "generator": self.generator.get_state(),
+            "label_stream": self._label_stream.cpu().clone(),
+            "rng": {"torch": torch.get_rng_state(),
+                    "cuda": torch.cuda.get_rng_state_all() if torch.cuda.is_available() else [],
+                    "numpy": {"keys": torch.from_numpy(np_state[1].astype(np.int64)), "pos": int(np_state[2]),
+                              "has_gauss": int(np_state[3]), "cached": float(np_state[4])},
+                    "python": random.getstate()},
+        }
+
+    def load_state_dict(self, state: dict) -> None:
+        """Put back what :meth:`state_dict` saved; the next :meth:`fit` starts after its last epoch."""
+        self.model.load_state_dict(state["model"])
+        buffers = dict(self.model.named_buffers())
+        for name, value in state["buffers"].items():
+            buffers[name].copy_(value.to(buffers[name].device))
+        self.optimizer.load_state_dict(state["optimizer"])
+        self.state.step = int(state["step"])
+        self.generator.set_state(state["generator"])
+        self._label_stream = state["label_stream"].clone()
+        self.history = History(dict(r) for r in state["history"])
+        rng = state["rng"]
+        torch.set_rng_state(rng["torch"])
+        if rng["cuda"] and torch.cuda.is_available():
+            torch.cuda.set_rng_state_all(rng["cuda"])
+        n = rng["numpy"]
+        np.random.set_state(("MT19937", n["keys"].numpy().astype(np.uint32), n["pos"], n["has_gauss"], n["cached"]))
+        random.setstate(tuple(tuple(x) if isinstance(x, list) else x for x in rng["python"]))
+
     # ------------------------------------------------------------------ loop
     def evaluate(self) -> dict[str, float]:
         """Accuracy on the labelled set, the unlabelled pool (true labels hidden from training) and the
@@ -230,7 +278,8 @@ class Trainer:
     def fit(self) -> History:
         cfg = self.config
         total = cfg.epochs * self.state.steps_per_epoch
-        bar = progress_bar(total, "training", cfg.progress, leave=False, dynamic_ncols=True)
+        bar = progress_bar(total, "training", cfg.progress, leave=False, dynamic_ncols=True,
+                           initial=len(self.history) * self.state.steps_per_epoch)   # a resumed run starts part-way
         try:
             for epoch in range(len(self.history), cfg.epochs):
                 self.state.epoch = epoch

@@ -24,7 +24,7 @@ from ..data import Dataset, SSLSplit, corrupt_labels, load_dataset, split_labele
 from ..errors import VaesslError
 from ..models.base import Classifies
 from ..models.classifiers import CLASSIFIERS, ClassifierSpec
-from ..outputs import check_run_dir
+from ..outputs import RESUME_FILE, RunCheckpoint, check_run_dir, read_resume, replace_atomically
 from ..runtime import seed_everything
 from ..train import Callback, History, TrainConfig, Trainer
 
@@ -112,7 +112,8 @@ def train_method(method: str, dataset: str | Dataset = "mnist-5k", labels: int =
                  out: str | Path | None = None, log: Callable[[str], None] | None = print,
                  progress: bool = True, split: SSLSplit | None = None, callbacks: list[Callback] | tuple = (),
                  label_noise: float = 0.0, score_test: bool = True, val_size: int | None = None,
-                 unlabeled: int | None = None, overwrite: bool = False, **overrides: Any) -> RunResult:
+                 unlabeled: int | None = None, overwrite: bool = False, resume: bool = False,
+                 **overrides: Any) -> RunResult:
     """Build ``method``'s model for a labelled/unlabelled split, train it, optionally save it.
 
     ``callbacks`` hook into the loop (see :class:`vaessl_lib.train.Callback`).
@@ -120,9 +121,12 @@ def train_method(method: str, dataset: str | Dataset = "mnist-5k", labels: int =
     examples for every method, so comparisons are fair).  ``label_noise``
     flips that share of the labels to other classes (symmetric noise, see
     :func:`vaessl_lib.data.corrupt_labels`; Chapter 2's co-teaching).  With
-    ``out`` the run writes ``out/history.csv`` and ``out/model.pt``; the folder is checked
-    before training starts (it must be writable, and must not hold a run already unless
-    ``overwrite``: :mod:`vaessl_lib.outputs`).
+    ``out`` the run writes ``out/history.csv`` and ``out/resume.pt`` after every epoch and
+    ``out/model.pt`` at the end; the folder is checked before training starts (it must be
+    writable, and must not hold a run already unless ``overwrite``: :mod:`vaessl_lib.outputs`).
+    ``resume=True`` continues the interrupted run in ``out`` after its last complete epoch,
+    when it is asked for with the same arguments, and ends with the history (and model) of an
+    uninterrupted run.
 
     Every epoch logs ``val_accuracy`` (the split's validation set); the model
     after the last epoch is kept, and its test accuracy is scored once, at the
@@ -151,23 +155,46 @@ def train_method(method: str, dataset: str | Dataset = "mnist-5k", labels: int =
         settings["epochs"] = epochs
     config = TrainConfig(**settings)
     if out is not None:        # after the input checks, before any training: a bad --out never costs a run
-        out = check_run_dir(out, overwrite)
+        out = check_run_dir(out, overwrite, resume)
+    elif resume:
+        raise VaesslError("resume=True needs out=, the folder of the interrupted run")
     seed_everything(seed)
     model = spec.build(split, classifier_spec(classifier) if classifier is not None else None, model_over)
     callbacks = [*(spec.callbacks(model_over) if spec.callbacks else []), *callbacks]
     trainer = Trainer(model, split, config, callbacks, log)
+    if out is not None:
+        identity = run_identity(method, config, model, split)
+        if resume:
+            trainer.load_state_dict(read_resume(out, identity))
+            if log:
+                log(f"resuming the run in {out} after epoch {len(trainer.history)} of {config.epochs}")
+        trainer.callbacks.append(RunCheckpoint(out, identity))     # last: it saves what the others did
     history = trainer.fit()
     test = trainer.test_accuracy() if score_test else None
     if test is not None and history:
         history.last["test_accuracy"] = test
     if out is not None:
-        history.to_csv(out / "history.csv")
+        replace_atomically(out / "history.csv", history.to_csv)
         save_checkpoint(out / "model.pt", trainer.model, method, config.to_dict(), history,
                         {"labels": len(split.y_labeled), "dataset": split.dataset or getattr(dataset, "name", dataset),
                          "validation": len(split.y_val), "label_noise": split.label_noise,
                          "val_accuracy": history.last.get("val_accuracy") if history else None,
                          "test_accuracy": test})
+        (out / RESUME_FILE).unlink(missing_ok=True)                  # finished: nothing left to resume
     return RunResult(trainer.model, history, split, config, method, test)
+
+
+def run_identity(method: str, config: TrainConfig, model: Classifies, split: SSLSplit) -> dict:
+    """What a resumed run must share with the interrupted one: method, training settings (not the device
+    or the progress bar), model settings, and the split (sizes and a fingerprint of its examples)."""
+    train = {k: v for k, v in config.to_dict().items() if k not in ("device", "progress")}
+    model_config = model.config.to_dict() if hasattr(model.config, "to_dict") else {}
+    fingerprint = {"dataset": split.dataset, "labels": len(split.y_labeled), "unlabeled": len(split.y_unlabeled),
+                   "validation": len(split.y_val), "test": len(split.y_test), "label_noise": split.label_noise,
+                   "labelled_sum": round(float(split.x_labeled.double().sum()), 3),
+                   "label_sum": int(split.y_labeled.sum()),
+                   "unlabeled_sum": round(float(split.x_unlabeled.double().sum()), 3)}
+    return {"method": method, "train": train, "model": model_config, "split": fingerprint}
 
 
 from . import supervised as _supervised  # noqa: E402,F401  (registers "supervised")
