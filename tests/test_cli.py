@@ -150,3 +150,13 @@ def test_ctrl_c_at_any_moment_of_the_start_gives_one_line_and_status_130(tmp_pat
     assert proc.returncode == 130 and err.strip().splitlines()[-1] == "error: interrupted", (proc.returncode, err)
     assert "Traceback" not in err, err
     assert not (out / "model.pt").exists()
+
+
+@pytest.mark.parametrize("method", ["supervised", "self-training", "co-training", "co-teaching", "pi"])
+def test_one_shift_rule_for_every_method_that_augments(tmp_path, method):
+    """Issue 17 item 6: --shift 100 trained co-training and co-teaching on blank images; it is one
+    `error:` line for every method, before anything is trained."""
+    proc = cli("train", "--method", method, "--shift", "100", "--epochs", "1", "--out", str(tmp_path / "run"),
+               "--device", "cpu", "--no-progress")
+    assert proc.returncode == 2 and "Epoch" not in proc.stdout, proc.stdout + proc.stderr
+    assert proc.stderr.strip() == "error: shift is a whole number of pixels from 0 to 8, got 100"

@@ -17,6 +17,16 @@ import torch.nn.functional as F
 
 from .errors import VaesslError
 
+MAX_SHIFT = 8   # pixels: a digit moved further than this is mostly off its 28 x 28 canvas
+
+
+def check_shift(shift: object) -> int:
+    """The one rule for a ``shift`` setting (every method that augments): a whole number of pixels,
+    0 to :data:`MAX_SHIFT`. Checked when a config is built, so a bad value never starts a run."""
+    if isinstance(shift, bool) or not isinstance(shift, int) or not 0 <= shift <= MAX_SHIFT:
+        raise VaesslError(f"shift is a whole number of pixels from 0 to {MAX_SHIFT}, got {shift!r}")
+    return shift
+
 
 def random_shift(x: torch.Tensor, max_shift: int = 2, generator: torch.Generator | None = None) -> torch.Tensor:
     r"""Translate every image by its own random offset :math:`(d_y, d_x) \in \{-s..s\}^2`, zero-filled.

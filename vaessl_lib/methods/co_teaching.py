@@ -29,7 +29,7 @@ from dataclasses import asdict, dataclass, field
 import torch
 import torch.nn.functional as F
 
-from ..augment import random_shift
+from ..augment import check_shift, random_shift
 from ..checkpoints import register_model
 from ..errors import VaesslError
 from ..models.base import Batch, Classifies, TrainState
@@ -61,6 +61,7 @@ class CoTeachingConfig:
     def __post_init__(self) -> None:
         if isinstance(self.classifier, dict):
             self.classifier = ClassifierSpec(**self.classifier)
+        check_shift(self.shift)
         if self.forget_rate is not None and not 0.0 <= self.forget_rate < 1.0:
             raise VaesslError(f"forget_rate is the share of each batch dropped, in [0, 1), got {self.forget_rate}")
         if not 0.0 < self.ramp <= 1.0:

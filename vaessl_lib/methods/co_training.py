@@ -31,7 +31,7 @@ from dataclasses import asdict, dataclass, field
 import torch
 import torch.nn.functional as F
 
-from ..augment import random_shift
+from ..augment import check_shift, random_shift
 from ..checkpoints import register_model
 from ..errors import VaesslError
 from ..models.base import Batch, Classifies, TrainState
@@ -66,6 +66,7 @@ class CoTrainingConfig:
     def __post_init__(self) -> None:
         if isinstance(self.classifier, dict):
             self.classifier = ClassifierSpec(**self.classifier)
+        check_shift(self.shift)
         view_masks(self.view)
         check_threshold(self.threshold)
         if isinstance(self.rounds, bool) or not isinstance(self.rounds, int) or self.rounds < 1:

@@ -25,7 +25,7 @@ from dataclasses import asdict, dataclass, field
 import torch
 import torch.nn.functional as F
 
-from ..augment import random_shift
+from ..augment import check_shift, random_shift
 from ..checkpoints import register_model
 from ..errors import VaesslError
 from ..models.base import Batch, Classifies, TrainState
@@ -57,8 +57,7 @@ class PiConfig:
             raise VaesslError(f"w_max must be non-negative, got {self.w_max}")
         if not 0.0 <= self.rampup <= 1.0:
             raise VaesslError(f"rampup is a fraction of training in [0, 1], got {self.rampup}")
-        if isinstance(self.shift, bool) or not isinstance(self.shift, int) or not 0 <= self.shift <= 8:
-            raise VaesslError(f"shift is a whole number of pixels from 0 to 8, got {self.shift!r}")
+        check_shift(self.shift)
 
     def to_dict(self) -> dict:
         return asdict(self)

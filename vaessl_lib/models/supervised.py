@@ -12,7 +12,7 @@ from dataclasses import asdict, dataclass, field
 import torch
 import torch.nn.functional as F
 
-from ..augment import random_shift
+from ..augment import check_shift, random_shift
 from ..errors import VaesslError
 from .base import Batch, Classifies, TrainState
 from .classifiers import ClassifierSpec
@@ -30,8 +30,7 @@ class SupervisedConfig:
     def __post_init__(self) -> None:
         if isinstance(self.classifier, dict):
             self.classifier = ClassifierSpec(**self.classifier)
-        if isinstance(self.shift, bool) or not isinstance(self.shift, int) or not 0 <= self.shift <= 8:
-            raise VaesslError(f"shift is a whole number of pixels from 0 to 8, got {self.shift!r}")
+        check_shift(self.shift)
 
     def to_dict(self) -> dict:
         return asdict(self)
