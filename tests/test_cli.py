@@ -160,3 +160,14 @@ def test_one_shift_rule_for_every_method_that_augments(tmp_path, method):
                "--device", "cpu", "--no-progress")
     assert proc.returncode == 2 and "Epoch" not in proc.stdout, proc.stdout + proc.stderr
     assert proc.stderr.strip() == "error: shift is a whole number of pixels from 0 to 8, got 100"
+
+
+@pytest.mark.parametrize("seed", ["-1", "4294967296", "18446744073709551616", "1.5"])
+def test_one_seed_rule_on_the_command_line(tmp_path, seed):
+    """Issue 17 item 7: seeds repeated every 2**32 and seeds >= 2**64 gave tracebacks."""
+    for command in (["train", "--method", "supervised", "--epochs", "1", "--out", str(tmp_path / "run")],
+                    ["sample", "--model", "vae", "--n", "2", "--out", str(tmp_path / "x.png")]):
+        proc = cli(*command, "--seed", seed)
+        assert proc.returncode == 2 and "Traceback" not in proc.stderr, proc.stderr
+        assert len(proc.stderr.strip().splitlines()) <= 2 and "--seed" in proc.stderr, proc.stderr
+        assert not (tmp_path / "run" / "model.pt").exists() and not (tmp_path / "x.png").exists()

@@ -196,3 +196,21 @@ def test_mismatched_pool_keeps_only_the_asked_classes_in_the_unlabelled_pool(tin
     assert torch.equal(out.y_labeled, tiny_split.y_labeled) and torch.equal(out.y_test, tiny_split.y_test)
     with pytest.raises(VaesslError, match="labels in 0..9"):
         mismatched_pool(tiny_split, [10])
+
+
+def test_one_seed_rule_for_splits_and_runs():
+    """Issue 17 item 7: numpy integers are seeds; floats, bools, negative seeds and seeds past 2**32 - 1
+    (which would repeat smaller ones) are one clear error wherever a seed is taken."""
+    import numpy as np
+
+    from vaessl_lib import VaesslError, load_dataset, split_labeled_unlabeled
+    from vaessl_lib.runtime import MAX_SEED, check_seed, seed_everything
+
+    data = load_dataset("mnist-5k")
+    a = split_labeled_unlabeled(data, 100, seed=np.int64(3))
+    assert torch.equal(a.labeled_index, split_labeled_unlabeled(data, 100, seed=3).labeled_index)
+    assert check_seed(MAX_SEED) == MAX_SEED
+    for bad in (-1, 1.5, True, MAX_SEED + 1, 2**40, 2**64, "0"):
+        for call in (lambda s: split_labeled_unlabeled(data, 100, seed=s), seed_everything, check_seed):
+            with pytest.raises(VaesslError, match=r"seed must be a whole number from 0 to 4294967295"):
+                call(bad)

@@ -36,6 +36,18 @@ def _non_negative_int(text: str) -> int:
     return value
 
 
+def _seed(text: str) -> int:
+    """--seed: the library's one seed rule (vaessl_lib.runtime.check_seed)."""
+    from .runtime import check_seed
+
+    try:
+        return check_seed(int(text))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    except VaesslError as exc:
+        raise argparse.ArgumentTypeError(str(exc).removeprefix("seed ")) from None
+
+
 def _positive_int(text: str) -> int:
     value = _non_negative_int(text)
     if value == 0:
@@ -85,7 +97,7 @@ def build_parser() -> argparse.ArgumentParser:
                     help="training epochs, each a pass over the unlabelled pool (default: the method's own: "
                          + ", ".join(f"{name} {m.train_defaults.get('epochs', 20)}" for name, m in METHODS.items())
                          + ")")
-    tr.add_argument("--seed", type=_non_negative_int, default=0, metavar="S",
+    tr.add_argument("--seed", type=_seed, default=0, metavar="S",
                     help="seed for the label split, initialisation and batch order (default: 0)")
     tr.add_argument("--out", required=True, metavar="DIR",
                     help="folder for history.csv and resume.pt (after every epoch) and model.pt (at the end); "

@@ -44,6 +44,7 @@ import numpy as np
 import torch
 
 from .errors import VaesslError
+from .runtime import check_seed
 
 DATASETS = ("mnist", "fashion-mnist", "mnist-5k", "auto")
 DEBIAN_FASHION_DIR = Path("/usr/share/datasets/fashion-mnist")
@@ -304,7 +305,7 @@ def corrupt_labels(split: SSLSplit, rate: float, seed: int = 0) -> SSLSplit:
     if rate == 0:
         return split
     k = split.num_classes
-    gen = torch.Generator().manual_seed(seed + 7919)
+    gen = torch.Generator().manual_seed(check_seed(seed) + 7919)
     y = split.y_labeled.cpu()
     flip = torch.rand(len(y), generator=gen) < rate
     other = (y + torch.randint(1, k, (len(y),), generator=gen)) % k        # uniform over the K-1 other classes
@@ -356,6 +357,7 @@ def split_labeled_unlabeled(data: Dataset | str, n_labels: int, seed: int = 0, n
 
     The same seed always gives the same split.  ``data`` is a :class:`Dataset` or a dataset name.
     """
+    seed = check_seed(seed)
     if isinstance(data, str):
         data = load_dataset(data)
     if not isinstance(data, Dataset):

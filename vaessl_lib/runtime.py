@@ -31,16 +31,29 @@ def resolve_device(device: str | torch.device = "auto") -> torch.device:
     return torch.device(device)
 
 
+MAX_SEED = 2**32 - 1     # NumPy seeds with 32 bits: a larger seed would repeat a smaller one's run
+
+
+def check_seed(seed: object, name: str = "seed") -> int:
+    """The one seed rule (train, sample, splits, the API): a whole number from 0 to :data:`MAX_SEED`,
+    a Python int or a NumPy integer (not a bool or a float); returned as a Python int."""
+    import numbers
+
+    if isinstance(seed, bool) or not isinstance(seed, numbers.Integral) or not 0 <= int(seed) <= MAX_SEED:
+        raise VaesslError(f"{name} must be a whole number from 0 to {MAX_SEED} (2**32 - 1; larger seeds would "
+                          f"repeat smaller ones), got {seed!r}")
+    return int(seed)
+
+
 def seed_everything(seed: int) -> torch.Generator:
     """Seed Python, NumPy and torch; return a CPU generator for batch order.
 
     With the same seed, training on the CPU reproduces the same history
     (the test suite checks this).
     """
-    if not isinstance(seed, int) or seed < 0:
-        raise VaesslError(f"seed must be a non-negative integer, got {seed!r}")
+    seed = check_seed(seed)
     random.seed(seed)
-    np.random.seed(seed % 2**32)
+    np.random.seed(seed)
     torch.manual_seed(seed)
     gen = torch.Generator()
     gen.manual_seed(seed)

@@ -25,7 +25,7 @@ import torch
 
 from .errors import VaesslError
 from .outputs import check_output_file
-from .runtime import DEVICES, resolve_device
+from .runtime import DEVICES, check_seed, resolve_device
 
 SAMPLE_MODELS = ("vae", "vae2d", "cvae", "m2", "ddpm")
 MODEL_CLASS = {"vae": "VAE", "vae2d": "VAE", "cvae": "CVAE", "m2": "M2", "ddpm": "DDPM"}
@@ -84,8 +84,7 @@ def check_args(args: argparse.Namespace) -> str:
         raise VaesslError(f"--guidance must be a finite number, got {args.guidance}")
     if args.guidance is not None and args.guidance < 0:
         raise VaesslError(f"--guidance must be 0 or more, got {args.guidance}")
-    if args.seed < 0:
-        raise VaesslError(f"--seed must be 0 or more, got {args.seed}")
+    check_seed(args.seed, "--seed")
     return suffix
 
 
@@ -106,7 +105,7 @@ def load_model(kind: str, checkpoint: str | None, device: str = "cpu"):
 def generate(model, kind: str, n: int, label: int | None = None, seed: int = 0,
              guidance: float | None = None) -> torch.Tensor:
     """``n`` images (n, 1, 28, 28) in [0, 1] from ``model``; the labels are ``label`` or 0..K-1 repeated."""
-    gen = torch.Generator().manual_seed(seed)
+    gen = torch.Generator().manual_seed(check_seed(seed))
     if kind in ("vae", "vae2d"):
         return model.sample(n, generator=gen)
     k = model.num_classes
