@@ -171,3 +171,23 @@ def test_one_seed_rule_on_the_command_line(tmp_path, seed):
         assert proc.returncode == 2 and "Traceback" not in proc.stderr, proc.stderr
         assert len(proc.stderr.strip().splitlines()) <= 2 and "--seed" in proc.stderr, proc.stderr
         assert not (tmp_path / "run" / "model.pt").exists() and not (tmp_path / "x.png").exists()
+
+
+def test_a_checkpoint_with_nan_weights_is_refused_and_generators_are_pointed_to_sample(trained, tmp_path):
+    """Issue 17 items 9 and 10."""
+    import torch
+
+    import vaessl_lib
+
+    _, out = trained
+    payload = torch.load(out / "model.pt", weights_only=True)
+    name = next(k for k, v in payload["state_dict"].items() if v.is_floating_point())
+    payload["state_dict"][name] = torch.full_like(payload["state_dict"][name], float("nan"))
+    torch.save(payload, tmp_path / "nan.pt")
+    proc = cli("evaluate", "--checkpoint", str(tmp_path / "nan.pt"), "--dataset", "mnist-5k")
+    assert proc.returncode == 2 and "NaN or infinite weights" in proc.stderr and "Traceback" not in proc.stderr
+    weights = __import__("pathlib").Path(vaessl_lib.__file__).parent / "weights"
+    for kind in ("ddpm", "cvae", "vae", "vae2d"):
+        proc = cli("evaluate", "--checkpoint", str(weights / f"{kind}.pt"), "--dataset", "mnist-5k")
+        assert proc.returncode == 2 and len(proc.stderr.strip().splitlines()) == 1, proc.stderr
+        assert f"sample --model {kind} --checkpoint" in proc.stderr, proc.stderr

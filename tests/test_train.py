@@ -231,3 +231,18 @@ def test_lr_rampdown_falls_to_zero_over_the_last_part_of_training(tiny_dataset):
     result = train_method("supervised", tiny_dataset, labels=20, epochs=2, log=None, progress=False,
                           lr_rampdown=0.5)
     assert result.history.last["test_accuracy"] >= 0
+
+
+def test_an_exploding_loss_is_warned_about_once_and_a_healthy_one_not():
+    """Issue 17 item 9: at lr 10 the cross-entropy reaches the thousands while staying finite."""
+    from vaessl_lib import train_method
+
+    lines: list[str] = []
+    train_method("supervised", epochs=2, lr=10.0, log=lines.append, progress=False, device="cpu", unlabeled=200)
+    warned = [line for line in lines if line.startswith("warning: the loss rose to")]
+    assert len(warned) == 1 and "lower the learning rate (now 10)" in warned[0], lines
+    with pytest.warns(RuntimeWarning, match="training is diverging"):
+        train_method("supervised", epochs=1, lr=10.0, log=None, progress=False, device="cpu", unlabeled=200)
+    lines.clear()
+    train_method("supervised", epochs=2, log=lines.append, progress=False, device="cpu", unlabeled=200)
+    assert not [line for line in lines if line.startswith("warning")], lines

@@ -78,6 +78,14 @@ def load_checkpoint(path: str | Path, device: str | torch.device = "cpu") -> Cla
         raise VaesslError(f"checkpoint {path} holds an unknown model type {kind!r}; "
                           f"known: {', '.join(MODEL_TYPES)}")
     model_cls, config_cls = MODEL_TYPES[kind]
+    state = payload.get("state_dict")
+    if isinstance(state, dict):
+        broken = [k for k, v in state.items()
+                  if isinstance(v, torch.Tensor) and v.is_floating_point() and not bool(torch.isfinite(v).all())]
+        if broken:
+            raise VaesslError(f"checkpoint {path} holds NaN or infinite weights ({', '.join(broken[:3])}"
+                              f"{', ...' if len(broken) > 3 else ''}): it comes from a run that diverged; "
+                              f"train again with a lower learning rate")
     try:
         config = config_cls(**payload["model_config"])
         model = model_cls(config)

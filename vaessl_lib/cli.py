@@ -280,6 +280,13 @@ def _evaluate(args: argparse.Namespace) -> int:
     from .runtime import resolve_device
 
     model = load_checkpoint(args.checkpoint, device=resolve_device(args.device))
+    if not hasattr(model, "predict") or not getattr(model, "num_classes", 0):   # a VAE, CVAE or DDPM
+        kind = type(model).__name__.lower()
+        if kind == "vae" and getattr(model.config, "latent", None) == 2:
+            kind = "vae2d"
+        raise VaesslError(f"{args.checkpoint} holds a {type(model).__name__}, a generative model with no classifier "
+                          f"to evaluate; draw from it with `python -m vaessl_lib sample --model {kind} "
+                          f"--checkpoint {args.checkpoint} --out samples.png`")
     data = load_dataset(args.dataset, root=args.data_root)
     if data.num_classes != model.num_classes:
         raise VaesslError(f"the checkpoint predicts {model.num_classes} classes but {args.dataset!r} has "

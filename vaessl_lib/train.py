@@ -43,6 +43,7 @@ import csv
 import math
 import random
 import time
+import warnings
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Callable, Iterator
@@ -56,6 +57,7 @@ from .models.base import Batch, Classifies, TrainState
 from .runtime import progress_bar, resolve_device, seed_everything
 
 SCHEDULES = ("cycle", "zip")
+DIVERGENCE_FACTOR = 10.0   # see Trainer._warn_if_diverging
 
 
 @dataclass
@@ -159,6 +161,8 @@ class Trainer:
         self.uses_unlabeled = getattr(model, "uses_unlabeled", True)
         self._label_stream = torch.empty(0, dtype=torch.long)
         self.state = TrainState(epochs=self.config.epochs, steps_per_epoch=self.steps_per_epoch())
+        self.initial_loss: float | None = None     # the first batch's loss, before any update
+        self._warned = False
         if len(self.split.y_labeled) == 0:
             raise VaesslError("the split has no labelled examples")
 
@@ -220,6 +224,22 @@ class Trainer:
             else:
                 yield Batch(s.x_labeled[lab], s.y_labeled[lab])
 
+    def _warn_if_diverging(self, record: dict) -> None:
+        """A loss still finite but exploding (Adam at lr 10 gives cross-entropies of 1,000s, M2 bounds of
+        1e8 nats): warn once when an epoch's mean loss is over 10 times the loss at initialisation (the
+        first batch's, before any update; the losses of every method fall from there when training works)."""
+        loss, first = record.get("loss"), self.initial_loss
+        if self._warned or loss is None or first is None or first <= 0 or loss <= DIVERGENCE_FACTOR * first:
+            return
+        self._warned = True
+        message = (f"warning: the loss rose to {loss:.3g} in epoch {record['epoch']}, over {DIVERGENCE_FACTOR:g} "
+                   f"times its {first:.3g} at initialisation: training is diverging; lower the learning rate "
+                   f"(now {self.config.lr:g})")
+        if self.log:
+            self.log(message)
+        else:                                       # a silent run (log=None) still gets told
+            warnings.warn(message.removeprefix("warning: "), RuntimeWarning, stacklevel=3)
+
     # ------------------------------------------------------------------ interrupted runs
     def state_dict(self) -> dict:
         """The loop's whole state after the last complete epoch (CPU tensors and plain values only, so
@@ -231,6 +251,7 @@ class Trainer:
             "buffers": {k: v.detach().cpu().clone() for k, v in self.model.named_buffers()},  # non-persistent too
             "optimizer": self.optimizer.state_dict(),
             "step": self.state.step,
+            "initial_loss": self.initial_loss,
             "generator": self.generator.get_state(),
             "label_stream": self._label_stream.cpu().clone(),
             "rng": {"torch": torch.get_rng_state(),
@@ -248,6 +269,7 @@ class Trainer:
             buffers[name].copy_(value.to(buffers[name].device))
         self.optimizer.load_state_dict(state["optimizer"])
         self.state.step = int(state["step"])
+        self.initial_loss = state.get("initial_loss")
         self.generator.set_state(state["generator"])
         self._label_stream = state["label_stream"].clone()
         self.history = History(dict(r) for r in state["history"])
@@ -291,6 +313,8 @@ class Trainer:
                 plan = self.epoch_plan()
                 for batch in self.batches(plan):
                     terms = self.model.training_loss(batch, self.state)
+                    if self.initial_loss is None:
+                        self.initial_loss = float(terms["loss"].detach())
                     self.optimizer.zero_grad(set_to_none=True)
                     terms["loss"].backward()
                     if cfg.lr_rampdown > 0:
@@ -307,6 +331,7 @@ class Trainer:
                 if not math.isfinite(record.get("loss", 0.0)):
                     raise VaesslError(f"training diverged in epoch {epoch + 1} (loss = {record['loss']}); "
                                       f"lower the learning rate or check the inputs are in [0, 1]")
+                self._warn_if_diverging(record)
                 record.update(self.evaluate())
                 record["seconds"] = time.perf_counter() - start
                 self.history.append(record)
