@@ -52,12 +52,14 @@ import numpy as np
 import torch
 
 from .data import SSLSplit
+from .checks import number, whole
 from .errors import VaesslError
 from .models.base import Batch, Classifies, TrainState
 from .runtime import progress_bar, resolve_device, seed_everything
 
 SCHEDULES = ("cycle", "zip")
 DIVERGENCE_FACTOR = 10.0   # see Trainer._warn_if_diverging
+MAX_LR = 100.0             # Adam steps of more than this are never training (1e39 overflowed float32)
 
 
 @dataclass
@@ -78,12 +80,12 @@ class TrainConfig:
     lr_rampdown: float = 0.0   # last fraction of training over which the lr falls to 0 (half-cosine)
 
     def __post_init__(self) -> None:
-        if isinstance(self.epochs, bool) or not isinstance(self.epochs, int) or self.epochs < 0:
-            raise VaesslError(f"epochs must be a non-negative integer, got {self.epochs!r}")
-        if self.batch_labeled < 1 or self.batch_unlabeled < 1:
-            raise VaesslError("batch sizes must be positive")
-        if not self.lr > 0:
-            raise VaesslError(f"the learning rate must be positive, got {self.lr}")
+        whole(self.epochs, "epochs", 0)
+        whole(self.batch_labeled, "batch_labeled", 1)
+        whole(self.batch_unlabeled, "batch_unlabeled", 1)
+        number(self.lr, "the learning rate lr", 0.0, MAX_LR, low_open=True)
+        number(self.beta1, "beta1", 0.0, 1.0, high_open=True)
+        number(self.weight_decay, "weight_decay", 0.0, 1.0)
         if self.schedule not in SCHEDULES:
             raise VaesslError(f"schedule must be one of {SCHEDULES}, got {self.schedule!r}")
         if not 0.0 <= self.lr_rampdown <= 1.0:

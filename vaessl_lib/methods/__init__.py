@@ -107,7 +107,8 @@ class RunResult:
         return self.test_scored
 
 
-def train_method(method: str, dataset: str | Dataset = "mnist-5k", labels: int = 100, epochs: int | None = None,
+def train_method(method: str, dataset: str | Dataset | None = None, labels: int | None = None,
+                 epochs: int | None = None,
                  seed: int = 0, classifier: str | ClassifierSpec | None = None, device: str = "auto",
                  out: str | Path | None = None, log: Callable[[str], None] | None = print,
                  progress: bool = True, split: SSLSplit | None = None, callbacks: list[Callback] | tuple = (),
@@ -141,8 +142,17 @@ def train_method(method: str, dataset: str | Dataset = "mnist-5k", labels: int =
     spec = get_method(method)
     model_over, train_over = _split_overrides(spec, overrides)
     if split is None:
+        dataset = "mnist-5k" if dataset is None else dataset
         data = load_dataset(dataset) if isinstance(dataset, str) else dataset
-        split = split_labeled_unlabeled(data, labels, seed, n_val=val_size, n_unlabeled=unlabeled)
+        split = split_labeled_unlabeled(data, 100 if labels is None else labels, seed, n_val=val_size,
+                                        n_unlabeled=unlabeled)
+    elif dataset is not None and split.dataset and (dataset if isinstance(dataset, str) else
+                                                      getattr(dataset, "name", "")) != split.dataset:
+        raise VaesslError(f"dataset={getattr(dataset, 'name', dataset)!r} does not match the given split, drawn from "
+                          f"{split.dataset!r}; pass one of them")
+    elif labels is not None and labels != len(split.y_labeled):
+        raise VaesslError(f"labels={labels} does not match the given split's {len(split.y_labeled)} labelled "
+                          f"examples; pass one of them")
     elif val_size is not None and val_size != len(split.y_val):
         raise VaesslError(f"val_size={val_size} does not match the given split's {len(split.y_val)}-image validation "
                           f"set; pass one of them")
@@ -176,7 +186,7 @@ def train_method(method: str, dataset: str | Dataset = "mnist-5k", labels: int =
     if out is not None:
         replace_atomically(out / "history.csv", history.to_csv)
         save_checkpoint(out / "model.pt", trainer.model, method, config.to_dict(), history,
-                        {"labels": len(split.y_labeled), "dataset": split.dataset or getattr(dataset, "name", dataset),
+                        {"labels": len(split.y_labeled), "dataset": split.dataset or getattr(dataset, "name", dataset) or "",
                          "validation": len(split.y_val), "label_noise": split.label_noise,
                          "val_accuracy": history.last.get("val_accuracy") if history else None,
                          "test_accuracy": test})

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 from torch import nn
 
+from ..checks import MAX_LAYERS, MAX_WIDTH, number, whole
 from ..errors import VaesslError
 
 CLASSIFIERS = ("linear", "mlp", "cnn")
@@ -95,8 +96,9 @@ class ClassifierSpec:
             raise VaesslError(f"unknown classifier {self.name!r}; choose one of {', '.join(CLASSIFIERS)}")
         if self.activation not in ("relu", "softplus", "elu"):
             raise VaesslError(f"unknown activation {self.activation!r}; choose relu, softplus or elu")
-        if self.layers < 1 or self.hidden < 1:
-            raise VaesslError("the classifier needs at least one hidden layer of at least one unit")
+        whole(self.hidden, "the classifier's hidden width", 1, MAX_WIDTH)
+        whole(self.layers, "the classifier's number of hidden layers", 1, MAX_LAYERS)
+        number(self.dropout, "the classifier's dropout rate", 0.0, 1.0, high_open=True)
 
     def build(self, num_classes: int = 10) -> nn.Module:
         """Build the network (``linear`` ignores the size options; ``hidden`` sizes the ``mlp``)."""

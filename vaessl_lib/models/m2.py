@@ -32,6 +32,7 @@ from dataclasses import asdict, dataclass, field
 import torch
 import torch.nn.functional as F
 
+from ..checks import MAX_LAYERS, MAX_WIDTH, whole
 from ..errors import VaesslError
 from ..losses import bernoulli_nll, categorical_entropy, kl_standard_normal, log_uniform_prior, negative_elbo
 from .base import Batch, Classifies, TrainState
@@ -89,8 +90,9 @@ class M2Config:
         for name in ("kl_warmup", "classifier_warmup"):
             if not 0.0 <= getattr(self, name) <= 1.0:
                 raise VaesslError(f"{name} is a fraction of training in [0, 1], got {getattr(self, name)}")
-        if self.latent < 1 or self.hidden < 1:
-            raise VaesslError("latent and hidden sizes must be positive")
+        whole(self.hidden, "M2's hidden width", 1, MAX_WIDTH)
+        whole(self.latent, "M2's latent size", 1, MAX_WIDTH)
+        whole(self.layers, "M2's number of hidden layers", 1, MAX_LAYERS)
         if self.pseudo_threshold is not None and not 0.0 < self.pseudo_threshold < 1.0:
             raise VaesslError(f"pseudo_threshold is a confidence in (0, 1), got {self.pseudo_threshold!r} "
                               f"(e.g. 0.95), or None to switch pseudo-labels off")
