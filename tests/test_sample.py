@@ -139,3 +139,21 @@ def test_help_lists_the_sample_command(capsys):
     text = capsys.readouterr().out
     for opt in ("--model", "--label", "--n", "--out", "--checkpoint", "--seed", "--guidance", "ddpm"):
         assert opt in text
+
+
+def test_sample_n_is_bounded_and_large_draws_come_in_chunks(tmp_path):
+    """Issue 17 item 14: --n had no upper bound and the DDPM drew everything at once."""
+    from test_cli import cli
+
+    from vaessl_lib import load_pretrained
+    from vaessl_lib.sample import CHUNK, MAX_IMAGES, generate
+
+    proc = cli("sample", "--model", "vae", "--n", str(MAX_IMAGES + 1), "--out", str(tmp_path / "x.npy"))
+    assert proc.returncode == 2 and "more than 100,000 images" in proc.stderr and "Traceback" not in proc.stderr
+    proc = cli("sample", "--model", "vae", "--n", "20000", "--out", str(tmp_path / "x.png"))
+    assert proc.returncode == 2 and "write .pt or .npy instead" in proc.stderr
+    assert not list(tmp_path.iterdir())
+    cvae = load_pretrained("cvae")
+    images = generate(cvae, "cvae", CHUNK * 2 + 5, seed=0)
+    assert images.shape == (CHUNK * 2 + 5, 1, 28, 28) and float(images.min()) >= 0 and float(images.max()) <= 1
+    assert torch.equal(generate(cvae, "cvae", 7, seed=0), generate(cvae, "cvae", 7, seed=0))

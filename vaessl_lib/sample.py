@@ -25,12 +25,15 @@ import torch
 
 from .errors import VaesslError
 from .outputs import check_output_file
-from .runtime import DEVICES, check_seed, resolve_device
+from .runtime import DEVICES, check_seed, progress_bar, resolve_device
 
 SAMPLE_MODELS = ("vae", "vae2d", "cvae", "m2", "ddpm")
 MODEL_CLASS = {"vae": "VAE", "vae2d": "VAE", "cvae": "CVAE", "m2": "M2", "ddpm": "DDPM"}
 FORMATS = (".png", ".pt", ".npy")
 DEFAULT_GUIDANCE = 2.0  # classifier-free guidance weight w for the DDPM
+MAX_IMAGES = 100_000    # 100,000 images of 28 x 28 float32 are 314 MB in memory
+MAX_PNG_IMAGES = 10_000  # a grid of more is an image no viewer shows usefully
+CHUNK = 256             # images drawn at once: memory stays flat, and the progress bar moves
 
 
 def _int(text: str) -> int:
@@ -74,6 +77,12 @@ def check_args(args: argparse.Namespace) -> str:
     if suffix not in FORMATS:
         raise VaesslError(f"cannot write {args.out!r}: the output must end in {', '.join(FORMATS)}")
     check_output_file(args.out)              # a path that cannot be written: one line before any sampling
+    if args.n > MAX_IMAGES:
+        raise VaesslError(f"--n {args.n} is more than {MAX_IMAGES:,} images ({MAX_IMAGES * 784 * 4 / 1e6:.0f} MB); "
+                          f"draw several files of at most {MAX_IMAGES:,}")
+    if suffix == ".png" and args.n > MAX_PNG_IMAGES:
+        raise VaesslError(f"--n {args.n} is too many images for one .png grid (at most {MAX_PNG_IMAGES:,}); "
+                          f"write .pt or .npy instead")
     if args.n <= 0:
         raise VaesslError(f"--n must be at least 1, got {args.n}")
     if args.label is not None and args.model in ("vae", "vae2d"):
@@ -106,16 +115,29 @@ def generate(model, kind: str, n: int, label: int | None = None, seed: int = 0,
              guidance: float | None = None) -> torch.Tensor:
     """``n`` images (n, 1, 28, 28) in [0, 1] from ``model``; the labels are ``label`` or 0..K-1 repeated."""
     gen = torch.Generator().manual_seed(check_seed(seed))
-    if kind in ("vae", "vae2d"):
-        return model.sample(n, generator=gen)
-    k = model.num_classes
-    if label is not None and not 0 <= label < k:
+    k = getattr(model, "num_classes", 0)
+    if kind not in ("vae", "vae2d") and label is not None and not 0 <= label < k:
         raise VaesslError(f"--label must be a class in 0..{k - 1}, got {label}")
-    y = torch.full((n,), label, dtype=torch.long) if label is not None else torch.arange(n) % k
-    if kind == "ddpm":
-        return model.sample(n, y, DEFAULT_GUIDANCE if guidance is None else guidance, generator=gen)
-    z = torch.randn(n, model.config.latent, generator=gen)
-    return model.generate(y, z)
+    y = None if kind in ("vae", "vae2d") else (
+        torch.full((n,), label, dtype=torch.long) if label is not None else torch.arange(n) % k)
+    w = DEFAULT_GUIDANCE if guidance is None else guidance
+
+    def draw(start: int, size: int) -> torch.Tensor:
+        if kind in ("vae", "vae2d"):
+            return model.sample(size, generator=gen)
+        if kind == "ddpm":
+            return model.sample(size, y[start:start + size], w, generator=gen)
+        return model.generate(y[start:start + size], torch.randn(size, model.config.latent, generator=gen))
+
+    if n <= CHUNK:                                  # one draw, as always: the same images for the same seed
+        return draw(0, n)
+    chunks = []                                     # in chunks: flat memory, and a bar for the slow DDPM
+    bar = progress_bar(n, f"sampling {kind}", unit="image", leave=False)
+    for start in range(0, n, CHUNK):
+        chunks.append(draw(start, min(CHUNK, n - start)).cpu())
+        bar.update(len(chunks[-1]))
+    bar.close()
+    return torch.cat(chunks)
 
 
 def write_images(images: torch.Tensor, out: str | Path, nrow: int = 10) -> Path:
