@@ -214,3 +214,18 @@ def test_one_seed_rule_for_splits_and_runs():
         for call in (lambda s: split_labeled_unlabeled(data, 100, seed=s), seed_everything, check_seed):
             with pytest.raises(VaesslError, match=r"seed must be a whole number from 0 to 4294967295"):
                 call(bad)
+
+
+def test_a_truncated_gz_names_the_file_says_how_to_fix_it_and_auto_falls_back(tmp_path, capsys):
+    """Issue 17 item 11: what an interrupted download leaves (a cut .gz) was an EOFError on every run."""
+    raw = tmp_path / "MNIST" / "raw"
+    make_idx_set(raw, n_train=30, n_test=10, gz=True)
+    f = raw / "train-images-idx3-ubyte.gz"
+    f.write_bytes(f.read_bytes()[: len(f.read_bytes()) // 2])
+    with pytest.raises(VaesslError, match="delete it and run again") as err:
+        load_dataset("mnist", root=tmp_path, download=False)
+    assert "train-images-idx3-ubyte.gz" in str(err.value) and "\n" not in str(err.value)
+    data = load_dataset("auto", root=tmp_path, download=False)
+    assert data.name == "mnist-5k"
+    said = capsys.readouterr().out
+    assert "using mnist-5k" in said and "train-images-idx3-ubyte.gz" in said     # says why it fell back

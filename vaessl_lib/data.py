@@ -120,7 +120,7 @@ def read_idx(path: Path) -> np.ndarray:
         with opener(path, "rb") as fh:
             raw = fh.read()
     except (OSError, EOFError) as exc:
-        raise VaesslError(f"cannot read {path} ({type(exc).__name__}: {exc}); replace it with a good copy") from None
+        raise VaesslError(f"cannot read {path} ({type(exc).__name__}: {exc}); delete it and run again to download a fresh copy (or copy a good one there)") from None
     magic = int.from_bytes(raw[:4], "big") if len(raw) >= 4 else -1
     if magic == IDX_MAGIC["images"] and len(raw) >= 16:
         n, rows, cols = (int.from_bytes(raw[i:i + 4], "big") for i in (4, 8, 12))
@@ -128,11 +128,11 @@ def read_idx(path: Path) -> np.ndarray:
     elif magic == IDX_MAGIC["labels"] and len(raw) >= 8:
         shape, offset = (int.from_bytes(raw[4:8], "big"),), 8
     else:
-        raise VaesslError(f"{path} is not an idx file of MNIST images or labels; replace it with a good copy")
+        raise VaesslError(f"{path} is not an idx file of MNIST images or labels; delete it and run again to download a fresh copy (or copy a good one there)")
     size = int(np.prod(shape))
     if len(raw) - offset != size:
         raise VaesslError(f"{path} is truncated or padded: its header promises {size} values, it holds "
-                          f"{len(raw) - offset}; replace it with a good copy")
+                          f"{len(raw) - offset}; delete it and run again to download a fresh copy (or copy a good one there)")
     return np.frombuffer(raw, dtype=np.uint8, offset=offset).reshape(shape)
 
 
@@ -235,10 +235,11 @@ def load_dataset(name: str, root: str | Path | None = None, download: bool = Tru
     if name == "auto":
         try:
             data = _load_torchvision("mnist", root, download)
-        except VaesslError:
+        except VaesslError as exc:
             data = _load_mnist5k()
             if verbose:
-                print("dataset auto: full MNIST is not available here, using mnist-5k "
+                reason = str(exc) if "no local copy" not in str(exc) else "no local copy and no download"
+                print(f"dataset auto: full MNIST is not available here ({reason[:300]}), using mnist-5k "
                       "(4,000 train / 1,000 test real MNIST digits)")
         else:
             if verbose:
