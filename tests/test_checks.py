@@ -61,3 +61,17 @@ def test_a_split_and_contradicting_dataset_or_labels_are_refused():
 
 def test_numpy_integers_are_whole_numbers():
     assert TrainConfig(batch_labeled=np.int64(32)).batch_labeled == 32
+
+
+def test_odd_inputs_to_predict_and_a_checkpoint_without_history(tmp_path):
+    """Issue 17 item 12: a negative-stride numpy array, a meta tensor, a checkpoint without `history`."""
+    model = M2(M2Config(hidden=8, latent=2)).eval()
+    x = np.random.default_rng(0).random((3, 28, 28)).astype(np.float32)
+    assert torch.equal(model.predict(x[::-1]), model.predict(np.ascontiguousarray(x[::-1])))
+    with pytest.raises(VaesslError, match="'meta' device"):
+        model.predict(torch.empty(2, 784, device="meta"))
+    path = save_checkpoint(tmp_path / "m.pt", model, "m2")
+    payload = torch.load(path, weights_only=True)
+    del payload["history"]
+    torch.save(payload, tmp_path / "old.pt")
+    assert load_checkpoint(tmp_path / "old.pt").checkpoint["history"] == []

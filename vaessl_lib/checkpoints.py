@@ -94,5 +94,6 @@ def load_checkpoint(path: str | Path, device: str | torch.device = "cpu") -> Cla
         first = str(exc).strip().splitlines()[0][:200]
         raise VaesslError(f"checkpoint {path}: its config does not match its weights ({first}); "
                           f"the file was edited or written by another version") from None
-    model.checkpoint = {k: payload[k] for k in ("method", "model_config", "train_config", "history", "extra")}
+    defaults = {"method": "", "model_config": {}, "train_config": {}, "history": [], "extra": {}}
+    model.checkpoint = {k: payload.get(k, v) for k, v in defaults.items()}     # older or hand-made files
     return model.to(resolve_device(device)).eval()

@@ -49,9 +49,11 @@ def as_images(x: Any, name: str = "x") -> torch.Tensor:
     values in [0, 1]; anything else raises a :class:`VaesslError` that says what to do.
     """
     if isinstance(x, np.ndarray):
-        x = torch.from_numpy(x)
+        x = torch.from_numpy(np.ascontiguousarray(x))    # a flipped view (negative strides) is copied
     if not isinstance(x, torch.Tensor):
         raise VaesslError(f"{name} must be a torch.Tensor or numpy array of images, got {type(x).__name__}")
+    if x.device.type == "meta":
+        raise VaesslError(f"{name} is a tensor on the 'meta' device, which holds no values; pass real images")
     if not torch.is_floating_point(x):
         raise VaesslError(f"{name} has dtype {x.dtype}; pass float images in [0, 1] "
                           f"(for uint8 pixels use x.float() / 255)")
