@@ -27,6 +27,7 @@ from ``$VAESSL_DATA`` (a local copy) or downloaded.
 from __future__ import annotations
 
 import argparse
+import collections
 import functools
 import json
 import os
@@ -368,8 +369,10 @@ def report(args: argparse.Namespace) -> str:
     stats = summarise(rows)
     full = args.dataset in FULL_DATASETS
     m = rows[0] if rows else {}
-    where = (f"{m.get('cpu', 'the 2-core build machine')} ({m.get('cores', 2)} cores, torch {m.get('torch', '?')}), one "
-             f"thread per run, with up to 7 runs side by side (several benchmark commands at once), so the seconds "
+    cpus = collections.Counter(r.get("cpu", "?") for r in rows)
+    cpu = " or ".join(f"{c} ({n} runs)" for c, n in cpus.most_common()) if len(cpus) > 1 else m.get("cpu", "?")
+    where = (f"{cpu} ({m.get('cores', 2)} cores, torch {m.get('torch', '?')}; the machine of each run is in the "
+             f"jsonl), one thread per run, with up to 7 runs side by side (several benchmark commands at once), so the seconds "
              f"compare runs only roughly" if full else "the 2-core build machine, one thread per run")
     lines = [f"**{args.dataset}**: test accuracy % (mean ± std over seeds; per-seed values, seeds listed), the test "
              f"set scored once per run for the model after its last epoch"
