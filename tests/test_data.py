@@ -1,10 +1,22 @@
+from pathlib import Path
+
 import numpy as np
 import pytest
 import torch
 
 import vaessl_lib.data as data_mod
 from vaessl_lib import VaesslError, load_dataset, split_labeled_unlabeled
-from conftest import make_idx_set
+from conftest import make_idx_set, write_idx
+
+OFFICIAL_MD5 = dict(data_mod.MNIST_MD5)      # before the fixture below switches the check off
+
+
+@pytest.fixture(autouse=True)
+def small_sets_pass_the_content_checks(monkeypatch):
+    """The idx sets written here are a few dozen images: switch off the checks of the official counts
+    and md5s, except in the tests below that switch them on again to test them."""
+    monkeypatch.setattr(data_mod, "IDX_COUNTS", {})
+    monkeypatch.setattr(data_mod, "MNIST_MD5", {})
 
 
 @pytest.mark.parametrize("gz", [True, False])
@@ -229,3 +241,60 @@ def test_a_truncated_gz_names_the_file_says_how_to_fix_it_and_auto_falls_back(tm
     assert data.name == "mnist-5k"
     said = capsys.readouterr().out
     assert "using mnist-5k" in said and "train-images-idx3-ubyte.gz" in said     # says why it fell back
+
+
+def test_a_copy_with_the_wrong_counts_or_contents_is_refused_naming_the_file(tmp_path, monkeypatch):
+    """Issue 17 item 11: what is read is verified (sizes, magic numbers and the official md5s)."""
+    monkeypatch.setattr(data_mod, "IDX_COUNTS", dict(zip(data_mod.IDX_FILES, (60_000, 60_000, 10_000, 10_000))))
+    raw = tmp_path / "MNIST" / "raw"
+    make_idx_set(raw, n_train=30, n_test=10, gz=False)
+    with pytest.raises(VaesslError, match=r"train-images-idx3-ubyte holds 30 items.*expected 60000.*delete it"):
+        load_dataset("mnist", root=tmp_path, download=False)
+    # right counts, wrong contents: all-zero images and labels of the official sizes
+    write_idx(raw, "train", np.zeros((60_000, 28, 28), np.uint8), np.zeros(60_000, np.int64), False)
+    write_idx(raw, "t10k", np.zeros((10_000, 28, 28), np.uint8), np.zeros(10_000, np.int64), False)
+    monkeypatch.setattr(data_mod, "MNIST_MD5", {"train-images-idx3-ubyte": "6bbc9ace898e44ae57da46a324031adb"})
+    with pytest.raises(VaesslError) as err:
+        load_dataset("mnist", root=tmp_path, download=False)
+    msg = str(err.value)
+    assert "train-images-idx3-ubyte is damaged or not the official release" in msg and "6bbc9ace" in msg
+    assert "delete it" in msg and "\n" not in msg
+
+
+def test_the_official_md5s_are_the_ones_the_shared_copy_documents():
+    import re
+    from pathlib import Path
+    readme = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "README.md"
+    if not readme.is_file():
+        pytest.skip("no ../shared/data/README.md on this machine (the md5s are checked against it where it exists)")
+    documented = dict(re.findall(r"\| (\S+-ubyte) \| ([0-9a-f]{32}) \|", readme.read_text()))
+    assert documented == OFFICIAL_MD5
+
+
+class _FakeMNIST:
+    """Stands in for torchvision.datasets.MNIST: writes a small idx set into ``<root>/MNIST/raw``,
+    or is interrupted half-way through the training images."""
+    interrupt = False
+
+    def __init__(self, root, train, download):
+        raw = Path(root) / "MNIST" / "raw"
+        if self.interrupt:
+            raw.mkdir(parents=True, exist_ok=True)
+            (raw / "train-images-idx3-ubyte.gz").write_bytes(b"\x1f\x8b half a file")
+            raise KeyboardInterrupt
+        make_idx_set(raw, n_train=30, n_test=10, gz=False)
+
+
+def test_a_download_lands_whole_or_not_at_all(tmp_path, monkeypatch):
+    """Issue 17 item 11: an interrupted download must not leave half a file where the next run reads."""
+    import torchvision
+    monkeypatch.setattr(torchvision.datasets, "MNIST", _FakeMNIST)
+    monkeypatch.setattr(_FakeMNIST, "interrupt", True)
+    with pytest.raises(KeyboardInterrupt):
+        load_dataset("mnist", root=tmp_path, download=True)
+    assert sorted(p.name for p in tmp_path.rglob("*")) == []        # no scratch folder, no half file
+    monkeypatch.setattr(_FakeMNIST, "interrupt", False)
+    data = load_dataset("mnist", root=tmp_path, download=True)
+    assert len(data.x_train) == 30 and len(data.x_test) == 10
+    assert sorted(p.name for p in (tmp_path / "MNIST" / "raw").iterdir()) == sorted(data_mod.IDX_FILES)
+    assert [p.name for p in tmp_path.iterdir()] == ["MNIST"]        # the scratch folder is gone

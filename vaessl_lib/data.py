@@ -36,7 +36,10 @@ from __future__ import annotations
 
 import dataclasses
 import gzip
+import hashlib
 import os
+import shutil
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -66,6 +69,18 @@ VALIDATION_SEED = 20180415     # fixed: the validation set is the same for every
 # Other datasets: a sixth of the training images, as for MNIST.
 VALIDATION_SIZES = {"mnist": 10_000, "fashion-mnist": 10_000, "mnist-5k": 500}
 IDX_MAGIC = {"images": 0x00000803, "labels": 0x00000801}
+# What each idx file must hold: the image and label counts of both full sets, and for MNIST the md5 of the
+# uncompressed contents of the official release (LeCun et al.), so that a damaged or foreign copy is caught
+# before it trains anything.  (Fashion-MNIST's contents are checked by their counts: torchvision checks the
+# md5 of what it downloads, and Debian's package ships recompressed .gz files.)
+IDX_COUNTS = dict(zip(IDX_FILES, (60_000, 60_000, 10_000, 10_000)))
+MNIST_MD5 = {
+    "train-images-idx3-ubyte": "6bbc9ace898e44ae57da46a324031adb",
+    "train-labels-idx1-ubyte": "a25bea736e30d166cdddb491f175f624",
+    "t10k-images-idx3-ubyte": "2646ac647ad5339dbf082846283269ea",
+    "t10k-labels-idx1-ubyte": "27ae3e4e09519cfbb04c329615203637",
+}
+FIX = "delete it and run again to download a fresh copy (or copy a good one there)"
 
 
 def default_root() -> Path:
@@ -109,18 +124,19 @@ def _to_float_images(images: torch.Tensor | np.ndarray) -> torch.Tensor:
 
 
 # --------------------------------------------------------------------------- idx files
-def read_idx(path: Path) -> np.ndarray:
+def read_idx(path: Path, md5: str | None = None, count: int | None = None) -> np.ndarray:
     """Read one idx file (plain or ``.gz``) as uint8: images (N, 28, 28) or labels (N,).
 
-    The header is a magic number (0x803 images, 0x801 labels) and the sizes, big-endian; a truncated
-    or foreign file raises a :class:`VaesslError` that names it.
+    The header is a magic number (0x803 images, 0x801 labels) and the sizes, big-endian.  A truncated
+    or foreign file, one whose uncompressed contents do not have the given ``md5``, or one that does not
+    hold ``count`` items raises a :class:`VaesslError` that names it and says how to fix it.
     """
     opener = gzip.open if path.suffix == ".gz" else open
     try:
         with opener(path, "rb") as fh:
             raw = fh.read()
     except (OSError, EOFError) as exc:
-        raise VaesslError(f"cannot read {path} ({type(exc).__name__}: {exc}); delete it and run again to download a fresh copy (or copy a good one there)") from None
+        raise VaesslError(f"cannot read {path} ({type(exc).__name__}: {exc}); {FIX}") from None
     magic = int.from_bytes(raw[:4], "big") if len(raw) >= 4 else -1
     if magic == IDX_MAGIC["images"] and len(raw) >= 16:
         n, rows, cols = (int.from_bytes(raw[i:i + 4], "big") for i in (4, 8, 12))
@@ -128,11 +144,17 @@ def read_idx(path: Path) -> np.ndarray:
     elif magic == IDX_MAGIC["labels"] and len(raw) >= 8:
         shape, offset = (int.from_bytes(raw[4:8], "big"),), 8
     else:
-        raise VaesslError(f"{path} is not an idx file of MNIST images or labels; delete it and run again to download a fresh copy (or copy a good one there)")
+        raise VaesslError(f"{path} is not an idx file of MNIST images or labels; {FIX}")
     size = int(np.prod(shape))
     if len(raw) - offset != size:
         raise VaesslError(f"{path} is truncated or padded: its header promises {size} values, it holds "
-                          f"{len(raw) - offset}; delete it and run again to download a fresh copy (or copy a good one there)")
+                          f"{len(raw) - offset}; {FIX}")
+    if (magic == IDX_MAGIC["images"] and shape[1:] != (28, 28)) or (count is not None and shape[0] != count):
+        raise VaesslError(f"{path} holds {shape[0]} items of shape {shape[1:] or '()'}, not the expected "
+                          f"{count if count is not None else '?'} 28x28 images or labels; {FIX}")
+    if md5 is not None and hashlib.md5(raw, usedforsecurity=False).hexdigest() != md5:
+        raise VaesslError(f"{path} is damaged or not the official release: the md5 of its uncompressed contents "
+                          f"is {hashlib.md5(raw, usedforsecurity=False).hexdigest()}, the official file's is {md5}; {FIX}")
     return np.frombuffer(raw, dtype=np.uint8, offset=offset).reshape(shape)
 
 
@@ -146,7 +168,8 @@ def _find_idx(name: str, folders: list[Path]) -> Path | None:
 
 
 def _from_idx(kind: str, files: list[Path]) -> Dataset:
-    xtr, ytr, xte, yte = (read_idx(f) for f in files)
+    xtr, ytr, xte, yte = (read_idx(f, MNIST_MD5.get(name) if kind == "mnist" else None, IDX_COUNTS.get(name))
+                          for f, name in zip(files, IDX_FILES))
     if len(xtr) != len(ytr) or len(xte) != len(yte):
         raise VaesslError(f"the idx files of {kind!r} do not match: {len(xtr)} training images but {len(ytr)} "
                           f"labels, {len(xte)} test images but {len(yte)} labels ({files[0].parent})")
@@ -167,11 +190,7 @@ def _load_torchvision(kind: str, root: Path, download: bool) -> Dataset:
     error = None
     if download:
         try:
-            import torchvision
-
-            cls = {"mnist": torchvision.datasets.MNIST, "fashion-mnist": torchvision.datasets.FashionMNIST}[kind]
-            cls(str(root), train=True, download=True)
-            cls(str(root), train=False, download=True)
+            _download(kind, root, raw)
         except Exception as exc:  # network errors, a read-only root, truncated downloads, ...
             error = exc
         else:
@@ -189,6 +208,32 @@ def _load_torchvision(kind: str, root: Path, download: bool) -> Dataset:
         f"{folder_name}/raw/ holds the four idx files ({', '.join(n + '[.gz]' for n in IDX_FILES)})"
         + (" (or install Debian's dataset-fashion-mnist package)" if kind == "fashion-mnist" else "") + "."
     )
+
+
+def _download(kind: str, root: Path, raw: Path) -> None:
+    """Download with torchvision into a scratch folder beside ``raw`` and move the four checked idx files in.
+
+    An interrupted or failed download leaves nothing in ``raw`` (the scratch folder is removed whatever
+    happens), so the next run starts a clean download instead of tripping over half a file.
+    """
+    import torchvision
+
+    cls = {"mnist": torchvision.datasets.MNIST, "fashion-mnist": torchvision.datasets.FashionMNIST}[kind]
+    root.mkdir(parents=True, exist_ok=True)
+    scratch = Path(tempfile.mkdtemp(prefix=".vaessl-download-", dir=root))
+    try:
+        cls(str(scratch), train=True, download=True)
+        cls(str(scratch), train=False, download=True)
+        got = scratch / raw.parent.name / "raw"
+        files = [_find_idx(n, [got]) for n in IDX_FILES]
+        if not all(files):
+            raise RuntimeError(f"the download left no idx files in {got}")
+        _from_idx(kind, files)                      # checked before anything lands in raw/
+        raw.mkdir(parents=True, exist_ok=True)
+        for f in files:
+            os.replace(f, raw / f.name)
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
 
 
 # --------------------------------------------------------------------------- mnist-5k
