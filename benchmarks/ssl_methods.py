@@ -235,22 +235,26 @@ def run_jobs(path: Path, jobs: list[dict], recorded: int, fn, workers: int, desc
 SEARCH: dict[str, list[tuple[str, dict, int]]] = {
     "supervised/mlp": [("20 epochs (old default)", {}, 20), ("10 epochs", {}, 10), ("5 epochs", {}, 5),
                        ("10 epochs, lr 3e-3", {"lr": 3e-3}, 10)],
-    "self-training/mlp": [("threshold 0.95 (old default)", {}, 10), ("threshold 0.9", {"threshold": 0.9}, 10),
+    "self-training/mlp": [("threshold 0.95 (old default)", {"threshold": 0.95}, 10), ("threshold 0.9", {"threshold": 0.9}, 10),
                           ("threshold 0.99", {"threshold": 0.99}, 10),
-                          ("threshold 0.95, 2 rounds", {"rounds": 2}, 10)],
+                          ("threshold 0.95, 2 rounds", {"threshold": 0.95, "rounds": 2}, 10),
+                          ("threshold 0.99, 20 epochs", {"threshold": 0.99}, 20)],
     "co-training/mlp": [("threshold 0.95 (old default)", {}, 10), ("threshold 0.9", {"threshold": 0.9}, 10),
-                        ("threshold 0.99", {"threshold": 0.99}, 10)],
+                        ("threshold 0.99", {"threshold": 0.99}, 10), ("threshold 0.95, 20 epochs", {}, 20)],
     "pi/mlp+aug": [("w_max 10 (old default)", {}, 10), ("w_max 3", {"w_max": 3.0}, 10),
                    ("w_max 30", {"w_max": 30.0}, 10)],
     "m2/mlp": [("batch-norm, warm-up 0.5, lr 1e-3 (old default)", {}, 10),
                ("no classifier warm-up", {"classifier_warmup": 0.0}, 10),
                ("no VAE batch-norm", {"vae_batchnorm": False}, 10),
                ("lr 3e-4", {"lr": 3e-4}, 10), ("20 epochs", {}, 20)],
-    "ladder/mlp": [("noise 0.3 (old default)", {}, 10), ("noise 0.2", {"noise_std": 0.2}, 10)],
-    "pi/cnn+aug+rd": [("lr ramp-down 0.3 (old default)", {}, 5), ("no ramp-down", {"lr_rampdown": 0.0}, 5)],
+    "ladder/mlp": [("noise 0.3 (old default)", {}, 10), ("noise 0.2", {"noise_std": 0.2}, 10),
+                   ("noise 0.3, 20 epochs", {}, 20), ("noise 0.3, 40 epochs (the method's default)", {}, 40)],
+    "pi/cnn+aug+rd": [("lr ramp-down 0.3 (old default)", {}, 5), ("no ramp-down", {"lr_rampdown": 0.0}, 5),
+                      ("lr ramp-down 0.3, 10 epochs", {}, 10),
+                      ("lr ramp-down 0.3, 25 epochs (the method's default)", {}, 25)],
     # noisy labels: 3,000 labels, 45 % flipped (the validation labels are clean)
-    "co-teaching/mlp": [("ramp 0.25 (old default)", {}, 10), ("ramp 0.5", {"ramp": 0.5}, 10),
-                        ("ramp 0.1", {"ramp": 0.1}, 10)],
+    "co-teaching/mlp": [("ramp 0.25 (old default)", {"ramp": 0.25}, 10), ("ramp 0.5", {"ramp": 0.5}, 10),
+                        ("ramp 0.1", {"ramp": 0.1}, 10), ("ramp 0.1, 20 epochs", {"ramp": 0.1}, 20)],
 }
 SEARCH_SETTING = {"co-teaching/mlp": dict(labels=3000, noise=0.45)}   # (default: 100 labels, no noise)
 

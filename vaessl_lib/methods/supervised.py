@@ -2,8 +2,8 @@
 
 It gets the same training budget as the SSL methods: an epoch has as many
 steps as a pass over the unlabelled pool, each on a labelled batch.  Its
-optimiser defaults (Adam 1e-3, 20 epochs) are those of the SSL methods it is the
-baseline of, on purpose, so that a plain call is a fair comparison.  Tuned on
+optimiser defaults (Adam 1e-3, 20 epochs) are those of ``m2`` and
+``self-training``, the SSL methods it is the baseline of most often, on purpose, so that a plain call is a fair comparison.  Tuned on
 the full-MNIST validation set for itself alone, it would take lr 3e-3 for 10
 epochs (76.0 % against 75.4 %, 100 labels, seeds 0-2;
 ``benchmarks/results/search_mnist.md``): the benchmark reports that variant as
