@@ -136,6 +136,9 @@ def test_split_is_stratified_deterministic_and_disjoint(tiny_dataset):
     assert torch.equal(a.x_labeled, tiny_dataset.x_train[a.labeled_index])
     assert torch.equal(a.x_val, tiny_dataset.x_train[a.val_index])
     assert torch.equal(a.y_val, tiny_dataset.y_train[a.val_index])
+    x, y = a.training_pool()                                  # every training image outside validation
+    pool = torch.cat([a.labeled_index, a.unlabeled_index])
+    assert torch.equal(x, tiny_dataset.x_train[pool]) and torch.equal(y, tiny_dataset.y_train[pool])
 
 
 def test_the_validation_set_is_stratified_and_the_same_for_every_seed(tiny_dataset):

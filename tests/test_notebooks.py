@@ -65,6 +65,31 @@ def test_nbval_copies_carry_the_reference_outputs_of_the_marked_cells_only():
     assert strip_nb(copy) and copy.cells[0].outputs == [] and not strip_nb(copy)
 
 
+def test_references_follow_the_dataset_this_machine_gets(tmp_path, monkeypatch, capsys):
+    """Recorded on full MNIST, a marked cell's output is not what the mnist-5k fallback prints: offline,
+    the copies leave those cells unchecked (saying so) rather than fail on the wrong reference."""
+    import sys
+    sys.path.insert(0, str(ROOT / "tools"))
+    import nbtools
+
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell("print(1)", metadata={"tags": ["nbval-check-output"]})]
+    (tmp_path / "src").mkdir()
+    nbformat.write(nb, tmp_path / "src" / "x.ipynb")
+    ref = [[{"output_type": "stream", "name": "stdout", "text": "1\n"}]]
+    monkeypatch.setattr(nbtools, "load_references", lambda path=None: {"x.ipynb": ref})
+    [full] = nbtools.write_with_references(str(tmp_path / "src"), str(tmp_path / "a"), dataset="mnist")
+    assert nbformat.read(full, as_version=4).cells[0].outputs[0].text == "1\n"
+    [offline] = nbtools.write_with_references(str(tmp_path / "src"), str(tmp_path / "b"), dataset="mnist-5k")
+    cell = nbformat.read(offline, as_version=4).cells[0]
+    assert "nbval-check-output" not in cell.metadata.get("tags", []) and not cell.outputs
+    assert "run unchecked" in capsys.readouterr().out
+    monkeypatch.setattr(nbtools, "load_references", lambda path=None: {"x.ipynb@mnist-5k": ref})
+    [offline] = nbtools.write_with_references(str(tmp_path / "src"), str(tmp_path / "c"), dataset="mnist-5k")
+    assert nbformat.read(offline, as_version=4).cells[0].outputs[0].text == "1\n"
+    assert nbtools.reference_key("x.ipynb", "mnist") == "x.ipynb"
+
+
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
 def test_structure_colab_cell_and_settings(path):
     nb = nbformat.read(path, as_version=4)

@@ -28,8 +28,8 @@ def test_every_shipped_checkpoint_loads_and_makes_images(name):
     assert type(model) is KINDS[name] and not model.training
     assert (WEIGHTS_DIR / f"{name}.pt").stat().st_size < 4e6
     extra = model.checkpoint["extra"]
-    assert extra["command"].startswith("python scripts/make_checkpoints.py") and extra["dataset"] == "mnist-5k"
-    assert extra["train_images"] == 4000 and extra["seed"] == PRETRAINED[name]["seed"]
+    assert extra["command"].startswith("python scripts/make_checkpoints.py") and extra["dataset"] == "mnist"
+    assert extra["train_images"] == 50_000 and extra["seed"] == PRETRAINED[name]["seed"]
     assert extra["epochs"] == PRETRAINED[name]["epochs"] == len(model.checkpoint["history"])
     g = torch.Generator().manual_seed(0)
     if name in ("vae", "vae2d"):

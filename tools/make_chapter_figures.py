@@ -3,7 +3,8 @@
     python tools/make_chapter_figures.py            # all figures, one CPU thread, about a minute
 
 Every figure uses the models of :mod:`vaessl_lib.pretrained` (``vae``, ``vae2d``,
-``cvae``, ``m2``, ``ddpm``) and the ``mnist-5k`` test digits, with fixed seeds, so
+``cvae``, ``m2``, ``ddpm``) and the test digits of full MNIST (``$VAESSL_DATA`` or
+``--data-root``, else downloaded), with fixed seeds, so
 re-running the script redraws the same pictures.  The chapters include the PNGs
 with MyST ``{figure}`` directives; the notebooks of the chapters draw the same
 plots live.
@@ -44,8 +45,9 @@ def ch03(data) -> None:
     vae, vae2d = load_pretrained("vae"), load_pretrained("vae2d")
 
     fig, axes = plt.subplots(1, 2, figsize=(11, 5))
-    viz.latent_scatter(vae2d, data.x_test, data.y_test, ax=axes[0])
-    axes[0].set_title("posterior means $\\mu(x)$ of the 1,000 test digits")
+    n = 2_000                                             # the notebook plots the same first 2,000
+    viz.latent_scatter(vae2d, data.x_test[:n], data.y_test[:n], ax=axes[0])
+    axes[0].set_title(f"posterior means $\\mu(x)$ of {n:,} test digits")
     viz.latent_manifold(vae2d, n=15, ax=axes[1])
     fig.tight_layout()
     save(fig, "ch03_latent_space.png")
@@ -85,7 +87,7 @@ def ch04(data) -> None:
 def ch06(data) -> None:
     cvae, m2 = load_pretrained("cvae"), load_pretrained("m2")
     fig, axes = plt.subplots(1, 2, figsize=(11, 6))
-    for ax, (name, model) in zip(axes, [("CVAE, all 4,000 labels", cvae), ("M2, 100 labels", m2)]):
+    for ax, (name, model) in zip(axes, [("CVAE, all 50,000 labels", cvae), ("M2, 100 labels", m2)]):
         z = torch.randn(8, model.config.latent, generator=gen())
         viz.image_grid(model.generate(torch.arange(10).repeat_interleave(len(z)), z.repeat(10, 1)),
                        nrow=len(z), ax=ax, title=name)
@@ -96,11 +98,12 @@ def ch06(data) -> None:
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--only", nargs="*", choices=["ch03", "ch04", "ch06"], default=["ch03", "ch04", "ch06"])
+    ap.add_argument("--data-root", default=None, help="folder holding MNIST/raw (default: $VAESSL_DATA)")
     args = ap.parse_args(argv)
     torch.set_num_threads(1)
     torch.manual_seed(SEED)
     OUT.mkdir(parents=True, exist_ok=True)
-    data = load_dataset("mnist-5k", verbose=False)
+    data = load_dataset("mnist", root=args.data_root, verbose=False)
     for name in args.only:
         {"ch03": ch03, "ch04": ch04, "ch06": ch06}[name](data)
     return 0

@@ -30,18 +30,21 @@ def generate_for(model, y: torch.Tensor, generator: torch.Generator, guidance: f
     return model.generate(y, z), 1                                   # one decoder pass per image
 
 
-def compare_generators(models: Mapping[str, object], classifier: Classifies, per_class: int = 10, seed: int = 0,
+def compare_generators(models: Mapping[str, object], classifier: Classifies,
+                       per_class: int | Mapping[str, int] = 10, seed: int = 0,
                        guidance: Mapping[str, float] | None = None) -> list[dict]:
     """One row per model: samples, evaluations_per_sample, seconds_per_sample, class_match, per_class_match.
 
     Every model is asked for ``per_class`` images of each class (labels
-    0..K-1, each repeated), with the same seed; ``guidance`` gives the DDPM's
-    classifier-free guidance weight per model name (default 0).
+    0..K-1, each repeated), with the same seed; ``per_class`` may also map a
+    model name to its own count (a slow sampler gets fewer); ``guidance`` gives
+    the DDPM's classifier-free guidance weight per model name (default 0).
     """
     rows = []
     for name, model in models.items():
         k = model.num_classes
-        y = torch.arange(k).repeat_interleave(per_class)
+        n = per_class if isinstance(per_class, int) else per_class[name]
+        y = torch.arange(k).repeat_interleave(n)
         gen = torch.Generator().manual_seed(seed)
         w = (guidance or {}).get(name, 0.0)
         start = time.perf_counter()
@@ -50,7 +53,7 @@ def compare_generators(models: Mapping[str, object], classifier: Classifies, per
         hit = (classifier.predict(images) == y).float()
         rows.append({"model": name, "guidance": w, "samples": len(y), "evaluations_per_sample": nfe,
                      "seconds_per_sample": seconds / len(y), "class_match": float(hit.mean()),
-                     "per_class_match": [round(float(h), 3) for h in hit.reshape(k, per_class).mean(1)]})
+                     "per_class_match": [round(float(h), 3) for h in hit.reshape(k, n).mean(1)]})
     return rows
 
 

@@ -327,6 +327,12 @@ class SSLSplit:
             self.y_val = self.y_test[:0]
             self.val_index = torch.zeros(0, dtype=torch.long)
 
+    def training_pool(self) -> tuple[torch.Tensor, torch.Tensor]:
+        """Images and true labels of the whole training pool, labelled part first, then unlabelled:
+        what a model that may see every training image (a VAE, the shipped judge) is trained on,
+        without the validation and test images."""
+        return torch.cat([self.x_labeled, self.x_unlabeled]), torch.cat([self.y_labeled, self.y_unlabeled])
+
     def to(self, device: torch.device | str) -> "SSLSplit":
         return dataclasses.replace(self, **{f.name: getattr(self, f.name).to(device) for f in dataclasses.fields(self)
                                             if isinstance(getattr(self, f.name), torch.Tensor)})

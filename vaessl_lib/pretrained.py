@@ -12,7 +12,8 @@ torch.Size([16, 1, 28, 28])
 Each file in ``vaessl_lib/weights/`` is an ordinary vaessl checkpoint
 (:func:`vaessl_lib.checkpoints.save_checkpoint`) stored in half precision;
 loading casts it back to float32.  All of them were written by
-``scripts/make_checkpoints.py`` from the settings in :data:`PRETRAINED`, and
+``scripts/make_checkpoints.py`` from the settings in :data:`PRETRAINED` on the
+50,000-image training pool of full MNIST (never its validation or test images), and
 each records that command, its data, seed, epochs and training time in
 ``model.checkpoint["extra"]``.
 """
@@ -32,29 +33,31 @@ from .models import vae as _vae  # noqa: F401  (registers VAE and CVAE)
 
 WEIGHTS_DIR = Path(__file__).resolve().parent / "weights"
 SCRIPT = "python scripts/make_checkpoints.py"
-DATA = "mnist-5k: the 4,000-digit training pool (load_dataset('mnist-5k').x_train)"
+DATA = ("mnist: the 50,000-image training pool of full MNIST (its 60,000 training images less the fixed "
+        "10,000-image validation set of split_labeled_unlabeled; the test set is never seen)")
 
 PRETRAINED: dict[str, dict] = {
-    "vae": dict(model="VAE", chapter=3, data=DATA, labels=0, seed=0, epochs=150,
+    "vae": dict(model="VAE", chapter=3, data=DATA, labels=0, seed=0, epochs=30,
                 batch_size=128, lr=1e-3, config=dict(latent=16, hidden=256),
                 summary="unsupervised VAE, 16-D latent, Bernoulli decoder (train_vae, Adam 1e-3, batch 128)"),
-    "vae2d": dict(model="VAE", chapter=3, data=DATA, labels=0, seed=0, epochs=150,
+    "vae2d": dict(model="VAE", chapter=3, data=DATA, labels=0, seed=0, epochs=30,
                   batch_size=128, lr=1e-3, config=dict(latent=2, hidden=256),
                   summary="unsupervised VAE with a 2-D latent space, for latent plots and the manifold"),
-    "cvae": dict(model="CVAE", chapter=6, data=DATA, labels=4000, seed=0, epochs=150,
+    "cvae": dict(model="CVAE", chapter=6, data=DATA, labels=50_000, seed=0, epochs=100,
                  batch_size=128, lr=1e-3, config=dict(latent=16, hidden=256, num_classes=10),
-                 summary="conditional VAE q(z|x,y), p(x|z,y) trained with all 4,000 labels"),
-    "m2": dict(model="M2", chapter=6, data=DATA, labels=100, seed=0, epochs=50,
+                 summary="conditional VAE q(z|x,y), p(x|z,y) trained with all 50,000 labels of the pool"),
+    "m2": dict(model="M2", chapter=6, data=DATA, labels=100, seed=0, epochs=20,
                config=dict(),
-               summary="the semi-supervised M2 of Chapter 5: train_method('m2', 'mnist-5k', 100) "
-                       "(100 labels, 3,900 unlabelled)"),
-    "ddpm": dict(model="DDPM", chapter=4, data=DATA, labels=4000, seed=0, epochs=16,
+               summary="the semi-supervised M2 of Chapter 5: train_method('m2', 'mnist', 100) "
+                       "(100 labels, 49,900 unlabelled, the library's defaults)"),
+    "ddpm": dict(model="DDPM", chapter=4, data=DATA, labels=50_000, seed=0, epochs=3,
                  batch_size=64, lr=2e-3, ema_decay=0.995, config=dict(timesteps=400, channels=(16, 32, 64), num_classes=10, p_uncond=0.1),
                  summary="class-conditional DDPM (T=400, ~0.44M-parameter U-Net, classifier-free "
-                         "guidance); trained for minutes on one CPU thread, so its digits are rough"),
-    "classifier": dict(model="SupervisedClassifier", chapter=6, data=DATA, labels=3990, seed=0, epochs=15,
+                         "guidance); trained for about 20 minutes on one CPU thread, so its digits are rough"),
+    "classifier": dict(model="SupervisedClassifier", chapter=6, data=DATA, labels=50_000, seed=0, epochs=3,
                        config=dict(classifier="cnn"),
-                       summary="supervised CNN on 3,990 labels: the fixed judge of generated digits"),
+                       summary="supervised CNN on the 50,000 labels of the pool: the fixed judge of generated "
+                               "digits (no generator was trained with it)"),
 }
 """What each shipped model is and how it was trained (``scripts/make_checkpoints.py`` reads these settings)."""
 

@@ -10,6 +10,8 @@ repository on GitHub, at the release they installed
 
 from __future__ import annotations
 
+import json
+import statistics
 import urllib.request
 from pathlib import Path
 
@@ -73,3 +75,26 @@ def recorded_markdown(name: str) -> str:
                 lines.pop()
             parts.append("```text\n" + "\n".join(lines) + "\n```")
     return "\n\n".join(parts) + "\n"
+
+
+def recorded_accuracy(name: str, variant: str, labels: int = 100, noise: float = 0.0,
+                      epochs: int | None = None) -> dict:
+    """Test accuracy (%) of one benchmark variant over its recorded seeds, read from a ``.jsonl`` result.
+
+    ``name`` is e.g. ``"ssl_mnist.jsonl"``; ``variant`` a row name such as ``"m2/mlp"``.  Returns
+    ``mean``, ``std`` (0 for one seed), the per-seed ``accs`` and their ``seeds``, ``epochs`` and
+    ``n``, so that a notebook can print the recorded number beside what its own short run reached.
+    """
+    rows = [json.loads(line) for line in recorded_text(name).splitlines() if line.strip()]
+    rows = [r for r in rows if r.get("variant") == variant and r.get("labels") == labels
+            and abs(r.get("noise", 0.0) - noise) < 1e-9 and (epochs is None or r.get("epochs") == epochs)]
+    if not rows:
+        raise VaesslError(f"{name} has no recorded run of {variant!r} with {labels} labels"
+                          f"{f', {epochs} epochs' if epochs else ''} and noise {noise}")
+    if epochs is None and len({r["epochs"] for r in rows}) > 1:
+        raise VaesslError(f"{name} records {variant!r} with {labels} labels for several budgets "
+                          f"({sorted({r['epochs'] for r in rows})} epochs); pass epochs=")
+    rows = sorted({r["seed"]: r for r in rows}.values(), key=lambda r: r["seed"])   # a seed run twice: the last
+    accs = [100 * r["test_accuracy"] for r in rows]
+    return dict(mean=statistics.mean(accs), std=statistics.stdev(accs) if len(accs) > 1 else 0.0, accs=accs,
+                seeds=[r["seed"] for r in rows], epochs=rows[0]["epochs"], n=len(rows))
