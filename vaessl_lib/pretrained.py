@@ -53,7 +53,7 @@ PRETRAINED: dict[str, dict] = {
     "ddpm": dict(model="DDPM", chapter=4, data=DATA, labels=50_000, seed=0, epochs=3,
                  batch_size=64, lr=2e-3, ema_decay=0.995, config=dict(timesteps=400, channels=(16, 32, 64), num_classes=10, p_uncond=0.1),
                  summary="class-conditional DDPM (T=400, ~0.44M-parameter U-Net, classifier-free "
-                         "guidance); trained for about 20 minutes on one CPU thread, so its digits are rough"),
+                         "guidance); trained for about ten minutes on one CPU thread, so its digits are rough"),
     "classifier": dict(model="SupervisedClassifier", chapter=6, data=DATA, labels=50_000, seed=0, epochs=3,
                        config=dict(classifier="cnn"),
                        summary="supervised CNN on the 50,000 labels of the pool: the fixed judge of generated "
