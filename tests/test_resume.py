@@ -43,7 +43,10 @@ def test_killed_at_a_random_moment_and_resumed_the_run_ends_as_an_uninterrupted_
     t0 = time.monotonic()
     while not (cut / RESUME_FILE).exists() and proc.poll() is None and time.monotonic() - t0 < 300:
         time.sleep(0.02)
-    delay = random.uniform(0.0, 1.5)
+    # a random moment while the run still has epochs to go: within 80 % of the time the uninterrupted
+    # run spent after its first epoch (on a fast machine a fixed 1.5 s outlasts the whole run)
+    rest = sum(float(r["seconds"]) for r in list(csv.DictReader(open(whole / "history.csv")))[1:])
+    delay = random.uniform(0.0, 0.8 * rest)
     time.sleep(delay)
     proc.kill()
     proc.communicate(timeout=60)
