@@ -163,8 +163,8 @@ def test(args: list[str]) -> int:
     # of the cells tagged nbval-check-output, from tests/nbval_reference.json)
     nbval_dir = ROOT / "_build" / "nbval"
     run(PY, ROOT / "tools" / "nbtools.py", "with-references", ROOT / "notebooks", nbval_dir)
-    run(PY, "-m", "pytest", "--nbval-lax", "--nbval-current-env", "-p", "no:cacheprovider", nbval_dir,
-        *flags, env=env_vars())
+    run(PY, "-m", "pytest", "--nbval-lax", "--nbval-current-env", "-p", "no:cacheprovider",
+        "--nbval-sanitize-with", ROOT / "tests" / "nbval_sanitize.cfg", nbval_dir, *flags, env=env_vars())
     # the book as a reader sees it: built as `dev.py book` builds it (both editions: the instructor one
     # reuses the executed notebooks), its pages opened in headless Chromium
     build_book()
