@@ -55,3 +55,21 @@ def test_a_notebook_without_exactly_one_switch_is_refused(tmp_path):
 def test_an_unknown_notebook_name_gets_one_line(capsys):
     assert tool.main(["no_such_notebook"]) == 2
     assert "no notebook named no_such_notebook; choose from" in capsys.readouterr().err
+
+
+def test_the_report_keeps_the_newest_row_per_notebook_and_device(tmp_path):
+    base = dict(setting="full", cores=2, threads=2, dataset="mnist", cuda=False, commit="abc")
+    rows = [dict(base, notebook="m2_quickstart", device="cpu", wall_s=600.0,
+                 headlines={"m2": {"method": "m2", "val_accuracy": 0.5, "epochs": 3}}),
+            dict(base, notebook="m2_quickstart", device="cpu", wall_s=1200.0,
+                 headlines={"m2": {"method": "m2", "val_accuracy": 0.8825, "test_accuracy": 0.89, "epochs": 20}}),
+            dict(base, notebook="diffusion", device="H200", cuda=True, wall_s=90.0,
+                 headlines={"history": {"epoch": 3, "loss": 0.0252}})]
+    results = tmp_path / "notebooks_full.jsonl"
+    results.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    text = tool.write_report(results, "full").read_text()
+    table = [l for l in text.splitlines() if l.startswith("| ") and not l.startswith("| notebook")]
+    assert len(table) == 2
+    assert "| diffusion | 1.5 min | H200 (CUDA) | 2 / 2 | mnist | abc | `history`: loss 0.0252 |" in table
+    m2 = next(l for l in table if l.startswith("| m2_quickstart"))
+    assert "20.0 min" in m2 and "val_accuracy 88.2 %" in m2 and "test_accuracy 89.0 %" in m2 and "50.0" not in m2

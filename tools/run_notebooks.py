@@ -12,7 +12,9 @@ setting, device (the GPU's name, or the CPU's), threads, wall seconds, the datas
 every training ``History``: the last epoch's numbers), collected from the kernel by one cell
 appended to the copy.  Resumable: a notebook already recorded with the same code on the same
 device is skipped (``--force`` runs it again).  The executed copies are kept in
-``_build/notebooks_<setting>/`` to read the figures.
+``_build/notebooks_<setting>/`` to read the figures.  After each notebook the table
+``benchmarks/results/notebooks_<setting>.md`` is rewritten from the JSON lines (the newest row per
+notebook and device; ``--report`` rewrites it without running anything).
 """
 
 from __future__ import annotations
@@ -130,14 +132,56 @@ def git_commit() -> str:
         return "unknown"
 
 
+def _headline(values: dict) -> str:
+    """One run's numbers for the table: accuracies in %, the rest as they are."""
+    parts = []
+    for key, value in values.items():
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or key == "epoch":
+            continue
+        parts.append(f"{key} {100 * value:.1f} %" if "accuracy" in key else f"{key} {value:.4g}")
+    return ", ".join(parts)
+
+
+def report(rows: list[dict], setting: str) -> str:
+    """A markdown table of the newest row per (notebook, device): wall time, machine, threads, dataset and
+    every headline the notebook left."""
+    newest: dict[tuple[str, str], dict] = {}
+    for row in rows:
+        newest[(row["notebook"], row["device"])] = row
+    lines = [f"**Notebooks, {setting} setting** (`python3 dev.py notebooks{' --full' if setting == 'full' else ''}`): "
+             "one row per notebook and device, the newest run; the headline numbers are what the notebook's own "
+             "runs reached (validation and test accuracy of every `RunResult`, the last epoch of every training "
+             "`History`). Written by `tools/run_notebooks.py` from `notebooks_" + setting + ".jsonl`.", "",
+             "| notebook | wall | device | cores / threads | dataset | commit | headline numbers |",
+             "|---|---|---|---|---|---|---|"]
+    for (name, device), row in sorted(newest.items()):
+        heads = "; ".join(f"`{k}`: {_headline(v)}" for k, v in row["headlines"].items() if _headline(v))
+        wall = row["wall_s"]
+        lines.append(f"| {name} | {wall / 60:.1f} min | {device}{' (CUDA)' if row.get('cuda') else ''} | "
+                     f"{row.get('cores')} / {row.get('threads')} | {row.get('dataset')} | {row.get('commit')} | {heads} |")
+    return "\n".join(lines) + "\n"
+
+
+def write_report(results: Path, setting: str) -> Path:
+    rows = [json.loads(l) for l in results.read_text().splitlines() if l.strip()] if results.exists() else []
+    out = results.with_suffix(".md")
+    out.write_text(report(rows, setting))
+    return out
+
+
 def main(argv: list[str]) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("names", nargs="*", help="notebook names (default: every notebook of the book)")
     ap.add_argument("--full", action="store_true", help="FULL = True (the GPU / Colab setting)")
     ap.add_argument("--force", action="store_true", help="run notebooks already recorded on this device again")
     ap.add_argument("--results", type=Path, default=None, help="JSON-lines file (default benchmarks/results/...)")
+    ap.add_argument("--report", action="store_true", help="only rewrite the markdown table from the JSON lines")
     args = ap.parse_args(argv)
     setting = "full" if args.full else "fast"
+    if args.report:
+        results = args.results or RESULTS / f"notebooks_{setting}.jsonl"
+        print(f"wrote {write_report(results, setting)}")
+        return 0
     known = {p.stem: p for p in sorted((ROOT / "notebooks").glob("*.ipynb"))}
     unknown = [n for n in args.names if Path(n).stem not in known]
     if unknown:
@@ -168,6 +212,7 @@ def main(argv: list[str]) -> int:
         heads = "; ".join(f"{k} " + ", ".join(f"{m} {v:.4g}" for m, v in h.items() if isinstance(v, float))
                           for k, h in row["headlines"].items())
         print(f"{path.stem}: {row['wall_s']:.0f} s on {row['device']} ({row['dataset']}); {heads}", flush=True)
+        write_report(results, setting)
     return 1 if failed else 0
 
 
