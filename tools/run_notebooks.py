@@ -63,11 +63,21 @@ for _name, _value in list(globals().items()):
         if _n is not None:
             _found[_name if _key is None else f"{{_name}}[{{_key!r}}]"] = _n
 _cuda = _torch.cuda.is_available()
+
+def _cpu_name():
+    try:
+        for _line in open("/proc/cpuinfo"):
+            if _line.startswith("model name"):
+                return _line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return _platform.processor() or "cpu"
+
 print("{MARK}" + _json.dumps(dict(
     headlines=_found, settings={{k: v for k, v in globals().get("SETTINGS", {{}}).items()
                                 if isinstance(v, (int, float, str, bool))}},
     dataset=getattr(globals().get("data"), "name", None), full=bool(globals().get("FULL")),
-    device=_torch.cuda.get_device_name(0) if _cuda else (_platform.processor() or "cpu"),
+    device=_torch.cuda.get_device_name(0) if _cuda else _cpu_name(),
     cuda=_cuda, threads=_torch.get_num_threads(), torch=_torch.__version__), default=float))
 '''
 
@@ -104,6 +114,17 @@ def device_label() -> str:
         if torch.cuda.is_available():
             return torch.cuda.get_device_name(0)
     except ImportError:
+        pass
+    return cpu_name()
+
+
+def cpu_name() -> str:
+    """The CPU's model name (Linux: /proc/cpuinfo), else what ``platform`` knows."""
+    try:
+        for line in open("/proc/cpuinfo"):
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
         pass
     return platform.processor() or "cpu"
 
