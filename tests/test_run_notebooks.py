@@ -73,3 +73,13 @@ def test_the_report_keeps_the_newest_row_per_notebook_and_device(tmp_path):
     assert "| diffusion | 1.5 min | H200 (CUDA) | 2 / 2 | mnist | abc | `history`: loss 0.0252 |" in table
     m2 = next(l for l in table if l.startswith("| m2_quickstart"))
     assert "20.0 min" in m2 and "val_accuracy 88.2 %" in m2 and "test_accuracy 89.0 %" in m2 and "50.0" not in m2
+
+
+def test_a_second_run_at_once_is_refused_with_one_line(tmp_path, capsys):
+    import fcntl
+    results = tmp_path / "notebooks_fast.jsonl"
+    with open(results.with_suffix(".lock"), "w") as held:
+        fcntl.flock(held, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        assert tool.main(["--results", str(results), "vae_intuition"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "another `dev.py notebooks` is recording" in err[0]

@@ -210,6 +210,17 @@ def main(argv: list[str]) -> int:
         return 2
     paths = [known[Path(n).stem] for n in args.names] if args.names else list(known.values())
     results = args.results or RESULTS / f"notebooks_{setting}.jsonl"
+    results.parent.mkdir(parents=True, exist_ok=True)
+    lock = open(results.with_suffix(".lock"), "w")
+    try:   # two runs at once would share the cores and record each other's slowness as their wall time
+        import fcntl
+        fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except ImportError:
+        pass
+    except OSError:
+        print(f"another `dev.py notebooks` is recording into {results.name} on this machine; wait until it "
+              f"ends (two at once would slow each other and record the slowness)", file=sys.stderr)
+        return 2
     rows = [json.loads(l) for l in results.read_text().splitlines() if l.strip()] if results.exists() else []
     device = device_label()
     done = {(r["notebook"], r["code"], r["device"]) for r in rows}
