@@ -39,7 +39,7 @@ MARK = "VAESSL_HEADLINES="
 
 # appended to each copy: what the notebook reached, read from the kernel's globals
 COLLECT = f'''
-import json as _json, platform as _platform, torch as _torch
+import json as _json, torch as _torch
 from vaessl_lib.methods import RunResult as _RunResult
 from vaessl_lib.train import History as _History
 
@@ -63,21 +63,10 @@ for _name, _value in list(globals().items()):
         if _n is not None:
             _found[_name if _key is None else f"{{_name}}[{{_key!r}}]"] = _n
 _cuda = _torch.cuda.is_available()
-
-def _cpu_name():
-    try:
-        for _line in open("/proc/cpuinfo"):
-            if _line.startswith("model name"):
-                return _line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return _platform.processor() or "cpu"
-
 print("{MARK}" + _json.dumps(dict(
     headlines=_found, settings={{k: v for k, v in globals().get("SETTINGS", {{}}).items()
                                 if isinstance(v, (int, float, str, bool))}},
     dataset=getattr(globals().get("data"), "name", None), full=bool(globals().get("FULL")),
-    device=_torch.cuda.get_device_name(0) if _cuda else _cpu_name(),
     cuda=_cuda, threads=_torch.get_num_threads(), torch=_torch.__version__), default=float))
 '''
 
@@ -141,8 +130,10 @@ def run_one(path: Path, full: bool, out_dir: Path, kernel: str = "python3", code
         nbformat.write(nb, out_dir / path.name)
     wall = time.perf_counter() - start
     info = collected(nb)
+    # the device is named here, as the skip of recorded notebooks names it (the kernel runs on this machine)
     return dict(notebook=path.stem, setting="full" if full else "fast", wall_s=round(wall, 1),
-                code=code or code_hash(path), commit=git_commit(), cores=os.cpu_count(), **info)
+                code=code or code_hash(path), commit=git_commit(), cores=os.cpu_count(), device=device_label(),
+                **info)
 
 
 def git_commit() -> str:
@@ -183,8 +174,13 @@ def report(rows: list[dict], setting: str) -> str:
     return "\n".join(lines) + "\n"
 
 
+def read_rows(results: Path) -> list[dict]:
+    """The recorded runs, one per JSON line (none while the file does not exist)."""
+    return [json.loads(l) for l in results.read_text().splitlines() if l.strip()] if results.exists() else []
+
+
 def write_report(results: Path, setting: str) -> Path:
-    rows = [json.loads(l) for l in results.read_text().splitlines() if l.strip()] if results.exists() else []
+    rows = read_rows(results)
     out = results.with_suffix(".md")
     out.write_text(report(rows, setting))
     return out
@@ -221,7 +217,7 @@ def main(argv: list[str]) -> int:
         print(f"another `dev.py notebooks` is recording into {results.name} on this machine; wait until it "
               f"ends (two at once would slow each other and record the slowness)", file=sys.stderr)
         return 2
-    rows = [json.loads(l) for l in results.read_text().splitlines() if l.strip()] if results.exists() else []
+    rows = read_rows(results)
     device = device_label()
     done = {(r["notebook"], r["code"], r["device"]) for r in rows}
     failed = 0

@@ -35,7 +35,6 @@ limits").
 from __future__ import annotations
 
 import contextlib
-
 import dataclasses
 import gzip
 import hashlib
