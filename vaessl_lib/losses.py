@@ -40,6 +40,20 @@ def bernoulli_nll(logits: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
     return F.binary_cross_entropy_with_logits(logits, x, reduction="none").sum(dim=-1)
 
 
+def gaussian_nll(mean: torch.Tensor, logvar: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
+    r"""Negative diagonal-Gaussian log-likelihood, for a decoder of continuous features (M1+M2's
+    :math:`p_\theta(z_1 \mid z_2, y)`, Chapter 5).
+
+    .. math::
+        -\log \mathcal N\big(x;\ \mu, \operatorname{diag}\sigma^2\big)
+        = \tfrac12 \sum_i \Big[\log 2\pi + \log\sigma_i^2 + \frac{(x_i - \mu_i)^2}{\sigma_i^2}\Big]
+
+    Summed over the last axis.
+    """
+    x = x.reshape(mean.shape)
+    return 0.5 * (math.log(2 * math.pi) + logvar + (x - mean).pow(2) * torch.exp(-logvar)).sum(dim=-1)
+
+
 def reparameterize(mu: torch.Tensor, logvar: torch.Tensor) -> torch.Tensor:
     r"""The reparameterisation trick: :math:`z = \mu + \sigma \odot \epsilon,\ \epsilon\sim\mathcal N(0, I)`.
 

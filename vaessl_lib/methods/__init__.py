@@ -214,5 +214,6 @@ from . import co_training as _co_training  # noqa: E402,F401  (registers "co-tra
 from . import co_teaching as _co_teaching  # noqa: E402,F401  (registers "co-teaching")
 from . import pi_model as _pi_model  # noqa: E402,F401  (registers "pi")
 from . import ladder as _ladder  # noqa: E402,F401  (registers "ladder")
+from . import m1m2 as _m1m2  # noqa: E402,F401  (registers "m1m2")
 
 __all__ = ["METHODS", "Method", "RunResult", "get_method", "register", "train_method"]

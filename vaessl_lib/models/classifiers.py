@@ -7,7 +7,8 @@ compares three:
 * ``mlp``: two hidden layers (batch-norm optional), the usual M2 choice,
 * ``cnn``: a small convolutional network.
 
-Each maps images (N, 1, 28, 28) or (N, 784) to logits (N, K).
+Each maps images (N, 1, 28, 28) or (N, 784) to logits (N, K); ``linear`` and ``mlp`` also read
+other feature vectors (``in_dim``: M1+M2's classifier reads M1's latent codes).
 """
 
 from __future__ import annotations
@@ -29,22 +30,22 @@ def activation(name: str) -> nn.Module:
 class LinearClassifier(nn.Module):
     """logits = W x + b on the 784 raw pixels (the notes' classifier)."""
 
-    def __init__(self, num_classes: int = 10) -> None:
+    def __init__(self, num_classes: int = 10, in_dim: int = 784) -> None:
         super().__init__()
-        self.net = nn.Sequential(nn.Flatten(), nn.Linear(784, num_classes))
+        self.net = nn.Sequential(nn.Flatten(), nn.Linear(in_dim, num_classes))
 
     def forward(self, x):
         return self.net(x)
 
 
 class MLPClassifier(nn.Module):
-    """784 -> hidden -> hidden -> K, with optional batch-norm and dropout."""
+    """784 (or ``in_dim``) -> hidden -> hidden -> K, with optional batch-norm and dropout."""
 
     def __init__(self, num_classes: int = 10, hidden: int = 500, layers: int = 2,
-                 batchnorm: bool = True, act: str = "relu", dropout: float = 0.0) -> None:
+                 batchnorm: bool = True, act: str = "relu", dropout: float = 0.0, in_dim: int = 784) -> None:
         super().__init__()
         mods: list[nn.Module] = [nn.Flatten()]
-        width = 784
+        width = in_dim
         for _ in range(layers):
             mods.append(nn.Linear(width, hidden))
             if batchnorm:
@@ -100,13 +101,17 @@ class ClassifierSpec:
         whole(self.layers, "the classifier's number of hidden layers", 1, MAX_LAYERS)
         number(self.dropout, "the classifier's dropout rate", 0.0, 1.0, high_open=True)
 
-    def build(self, num_classes: int = 10) -> nn.Module:
-        """Build the network (``linear`` ignores the size options; ``hidden`` sizes the ``mlp``)."""
+    def build(self, num_classes: int = 10, in_dim: int = 784) -> nn.Module:
+        """Build the network (``linear`` ignores the size options; ``hidden`` sizes the ``mlp``); ``in_dim``
+        is the length of its input vectors (784 pixels; the ``cnn`` reads 28x28 images only)."""
         if self.name == "linear":
-            return LinearClassifier(num_classes)
+            return LinearClassifier(num_classes, in_dim)
         if self.name == "mlp":
             return MLPClassifier(num_classes, hidden=self.hidden, layers=self.layers, batchnorm=self.batchnorm,
-                                 act=self.activation, dropout=self.dropout)
+                                 act=self.activation, dropout=self.dropout, in_dim=in_dim)
+        if in_dim != 784:
+            raise VaesslError(f"the cnn classifier reads 28x28 images, not {in_dim}-dimensional features; "
+                              f"choose the mlp or the linear classifier")
         return CNNClassifier(num_classes, batchnorm=self.batchnorm, dropout=self.dropout)
 
 

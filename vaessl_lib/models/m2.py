@@ -34,12 +34,14 @@ import torch.nn.functional as F
 
 from ..checks import MAX_LAYERS, MAX_WIDTH, whole
 from ..errors import VaesslError
-from ..losses import bernoulli_nll, categorical_entropy, kl_standard_normal, log_uniform_prior, negative_elbo
+from ..losses import (bernoulli_nll, categorical_entropy, gaussian_nll, kl_standard_normal, log_uniform_prior,
+                      negative_elbo)
 from .base import Batch, Classifies, TrainState
 from .classifiers import ClassifierSpec
 from .cvae import Decoder, Encoder
 
 ENTROPY_SIGNS = ("paper", "notes")
+LIKELIHOODS = ("bernoulli", "gaussian")
 
 
 @dataclass
@@ -58,6 +60,9 @@ class M2Config:
     model (block-coordinate descent on eq. 9), and ``classifier_restart`` re-initialises
     q(y|x) when the warm-up ends (see :class:`vaessl_lib.methods.m2.ClassifierRestart`).
     ``reduction`` is ``"mean"`` (average over the batch) or ``"sum"`` (sum over it).
+    ``x_dim`` and ``likelihood`` say what M2 models: 784 binarisable pixels with a Bernoulli decoder
+    (the M2 of the paper), or, inside M1+M2 (:mod:`vaessl_lib.models.m1m2`), M1's ``x_dim``-dimensional
+    latent codes with a diagonal-Gaussian decoder.
     """
 
     num_classes: int = 10
@@ -79,6 +84,8 @@ class M2Config:
     reduction: str = "mean"
     alpha: float | None = None  # the paper's alpha, recorded when the weights came from it
     pseudo_threshold: float | None = None  # m2-pseudo: CE on confident unlabelled examples (None: off)
+    x_dim: int = 784
+    likelihood: str = "bernoulli"
 
     def __post_init__(self) -> None:
         if isinstance(self.classifier, dict):
@@ -93,6 +100,9 @@ class M2Config:
         whole(self.hidden, "M2's hidden width", 1, MAX_WIDTH)
         whole(self.latent, "M2's latent size", 1, MAX_WIDTH)
         whole(self.layers, "M2's number of hidden layers", 1, MAX_LAYERS)
+        whole(self.x_dim, "M2's input size", 1, MAX_WIDTH)
+        if self.likelihood not in LIKELIHOODS:
+            raise VaesslError(f"likelihood must be one of {LIKELIHOODS}, got {self.likelihood!r}")
         if self.pseudo_threshold is not None and not 0.0 < self.pseudo_threshold < 1.0:
             raise VaesslError(f"pseudo_threshold is a confidence in (0, 1), got {self.pseudo_threshold!r} "
                               f"(e.g. 0.95), or None to switch pseudo-labels off")
@@ -135,9 +145,10 @@ class M2(Classifies):
         self.config = config or M2Config()
         c = self.config
         self.num_classes = c.num_classes
-        self.classifier = c.classifier.build(c.num_classes)
-        self.encoder = Encoder(784, c.num_classes, c.hidden, c.latent, c.layers, c.activation, c.vae_batchnorm)
-        self.decoder = Decoder(c.latent, c.num_classes, c.hidden, 784, c.layers, c.activation, c.vae_batchnorm)
+        self.classifier = c.classifier.build(c.num_classes, c.x_dim)
+        self.encoder = Encoder(c.x_dim, c.num_classes, c.hidden, c.latent, c.layers, c.activation, c.vae_batchnorm)
+        out = c.x_dim * (2 if c.likelihood == "gaussian" else 1)     # a Gaussian decoder gives a mean and a log-variance
+        self.decoder = Decoder(c.latent, c.num_classes, c.hidden, out, c.layers, c.activation, c.vae_batchnorm)
 
     # ------------------------------------------------------------------ pieces
     def logits(self, x: torch.Tensor) -> torch.Tensor:
@@ -167,10 +178,18 @@ class M2(Classifies):
         mu, logvar = self.encoder(x_flat, y1) if posterior is None else posterior
         eps = torch.randn_like(mu) if noise is None else noise
         z = mu + torch.exp(0.5 * logvar) * eps                         # reparameterisation trick
-        recon = bernoulli_nll(self.decoder(z, y1), x_flat)             # -log p(x | y, z)
+        recon = self.reconstruction_nll(self.decoder(z, y1), x_flat)   # -log p(x | y, z)
         kl = kl_standard_normal(mu, logvar)                            # KL(q(z|x,y) || p(z))
         log_py = log_uniform_prior(self.num_classes) if self.config.include_log_prior else 0.0
         return {"recon": recon, "kl": kl, "neg_elbo": negative_elbo(recon, kl, log_py, kl_weight)}
+
+    def reconstruction_nll(self, out: torch.Tensor, x_flat: torch.Tensor) -> torch.Tensor:
+        r""":math:`-\log p_\theta(x \mid y, z)` from the decoder's output: Bernoulli logits for pixels, or
+        the mean and log-variance (clamped to [-12, 8], as the encoder's) of a diagonal Gaussian for features."""
+        if self.config.likelihood == "bernoulli":
+            return bernoulli_nll(out, x_flat)
+        mean, logvar = out.chunk(2, dim=-1)
+        return gaussian_nll(mean, logvar.clamp(-12.0, 8.0), x_flat)
 
     def labeled_terms(self, x: torch.Tensor, y: torch.Tensor, state: TrainState | None = None,
                       noise: torch.Tensor | None = None) -> dict[str, torch.Tensor]:
@@ -317,10 +336,12 @@ class M2(Classifies):
         was = self.training
         self.eval()
         try:
-            logits = self.decoder(z.to(self.device), F.one_hot(y, self.num_classes).float())
+            out = self.decoder(z.to(self.device), F.one_hot(y, self.num_classes).float())
         finally:
             self.train(was)
-        return torch.sigmoid(logits).reshape(-1, 1, 28, 28).cpu()
+        if self.config.likelihood == "gaussian":    # features, not images: the mean of p(x|z,y)
+            return out.chunk(2, dim=-1)[0].cpu()
+        return torch.sigmoid(out).reshape(-1, 1, 28, 28).cpu()
 
 
 NOTES_CONFIG = dict(
