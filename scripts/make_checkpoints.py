@@ -9,7 +9,7 @@ training images outside the fixed validation set; full MNIST is downloaded, or
 read from ``$VAESSL_DATA`` / ``--data-root``) with the settings in
 :data:`vaessl_lib.pretrained.PRETRAINED`, on the CPU with one thread, and saved
 in half precision.  The generative models and the judge see every image of the
-pool with its label; ``m2`` sees 100 of the labels (the split of seed 0).  Each
+pool with its label; ``m2`` and ``m1m2`` see 100 of the labels (the split of seed 0).  Each
 checkpoint's ``extra`` records the command, data, seed, epochs, threads,
 seconds and the validation and test accuracy of the classifiers.
 """
@@ -55,7 +55,7 @@ def train_one(name: str, split: SSLSplit, progress: bool):
         note = (f"final eps-MSE {history[-1]['loss']:.4f}; trained for minutes on one CPU thread: "
                 f"the digits are rough but recognisable, not a converged diffusion model")
         return model, name, tc, history, note
-    method = "m2" if name == "m2" else "supervised"
+    method = name if name in ("m2", "m1m2") else "supervised"
     if name == "classifier":      # every label of the pool: an SSLSplit whose 'labelled' part is the pool
         split = dataclasses.replace(split, x_labeled=x, y_labeled=y, labeled_index=torch.cat(
             [split.labeled_index, split.unlabeled_index]), x_unlabeled=x[:0], y_unlabeled=y[:0],

@@ -72,3 +72,19 @@ def test_the_method_trains_m1_once_then_m2_and_round_trips(tmp_path):
 def test_a_cnn_classifier_is_refused_with_one_line():
     with pytest.raises(VaesslError, match="reads M1's codes, not images"):
         train_method("m1m2", split=random_split(), epochs=1, classifier="cnn", log=None, progress=False)
+
+
+def test_sample_draws_from_an_m1m2_checkpoint_and_alpha_reaches_m1m2(tmp_path):
+    from vaessl_lib.cli import main
+
+    model = M1M2(small_config())
+    path = save_checkpoint(tmp_path / "m1m2.pt", model, "m1m2")
+    out = tmp_path / "fours.pt"
+    assert main(["sample", "--model", "m1m2", "--label", "4", "--n", "3", "--out", str(out),
+                 "--checkpoint", str(path)]) == 0
+    images = torch.load(out)
+    assert images.shape == (3, 1, 28, 28) and float(images.min()) >= 0 and float(images.max()) <= 1
+    # --alpha is the paper's alpha of eq. 9 for m1m2 as for m2 (0.1 N by default)
+    result = train_method("m1m2", split=random_split(), epochs=1, seed=0, log=None, progress=False, alpha=7.0,
+                          m1_latent=4, m1_hidden=16, m1_layers=1, m1_epochs=1, hidden=8, latent=2)
+    assert result.model.m2.config.alpha == 7.0

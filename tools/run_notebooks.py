@@ -9,7 +9,7 @@ switch of every notebook), in the project's kernel, with no cell time limit.  On
 notebook goes to ``benchmarks/results/notebooks_<setting>.jsonl`` as soon as it has run: notebook,
 setting, device (the GPU's name, or the CPU's), threads, wall seconds, the dataset it used, its
 ``SETTINGS`` and its headline numbers (every ``RunResult`` it left: validation and test accuracy;
-every training ``History``: the last epoch's numbers), collected from the kernel by one cell
+every training ``History``, or ``train_vae``'s list of epochs: the last epoch's numbers), collected from the kernel by one cell
 appended to the copy.  Resumable: a notebook already recorded with the same code on the same
 device is skipped (``--force`` runs it again).  The executed copies are kept in
 ``_build/notebooks_<setting>/`` to read the figures.  After each notebook the table
@@ -51,6 +51,9 @@ def _numbers(value):
         return out
     if isinstance(value, _History) and len(value):
         return {{k: v for k, v in value.last.items() if isinstance(v, (int, float))}}
+    if isinstance(value, list) and value and all(isinstance(r, dict) and "epoch" in r and "loss" in r
+                                                 for r in value):   # train_vae's one dict per epoch
+        return {{k: v for k, v in value[-1].items() if isinstance(v, (int, float))}}
     return None
 
 _found = {{}}

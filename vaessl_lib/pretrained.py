@@ -50,6 +50,10 @@ PRETRAINED: dict[str, dict] = {
                config=dict(),
                summary="the semi-supervised M2 of Chapter 5: train_method('m2', 'mnist', 100) "
                        "(100 labels, 49,900 unlabelled, the library's defaults)"),
+    "m1m2": dict(model="M1M2", chapter=6, data=DATA, labels=100, seed=0, epochs=20,
+                 config=dict(),
+                 summary="M1+M2 of Chapter 5: train_method('m1m2', 'mnist', 100) (M1, a VAE, on all 50,000 "
+                         "images of the pool, then M2 on its codes with 100 labels; the library's defaults)"),
     "ddpm": dict(model="DDPM", chapter=4, data=DATA, labels=50_000, seed=0, epochs=3,
                  batch_size=64, lr=2e-3, ema_decay=0.995, config=dict(timesteps=400, channels=(16, 32, 64), num_classes=10, p_uncond=0.1),
                  summary="class-conditional DDPM (T=400, ~0.44M-parameter U-Net, classifier-free "

@@ -27,8 +27,8 @@ from .errors import VaesslError
 from .outputs import check_output_file
 from .runtime import DEVICES, check_seed, progress_bar, resolve_device
 
-SAMPLE_MODELS = ("vae", "vae2d", "cvae", "m2", "ddpm")
-MODEL_CLASS = {"vae": "VAE", "vae2d": "VAE", "cvae": "CVAE", "m2": "M2", "ddpm": "DDPM"}
+SAMPLE_MODELS = ("vae", "vae2d", "cvae", "m2", "m1m2", "ddpm")
+MODEL_CLASS = {"vae": "VAE", "vae2d": "VAE", "cvae": "CVAE", "m2": "M2", "m1m2": "M1M2", "ddpm": "DDPM"}
 FORMATS = (".png", ".pt", ".npy")
 DEFAULT_GUIDANCE = 2.0  # classifier-free guidance weight w for the DDPM
 MAX_IMAGES = 100_000    # 100,000 images of 28 x 28 float32 are 314 MB in memory
@@ -56,7 +56,7 @@ def add_sample_parser(subparsers) -> argparse.ArgumentParser:
                                description="Generate N images and write them as a .png grid or a .pt/.npy "
                                            "tensor (N, 1, 28, 28) in [0, 1].")
     sp.add_argument("--model", required=True, choices=SAMPLE_MODELS,
-                    help="vae / vae2d (unconditional VAEs, Chapter 3), cvae (all labels) or m2 (100 labels) "
+                    help="vae / vae2d (unconditional VAEs, Chapter 3), cvae (all labels), m2 or m1m2 (100 labels) "
                          "(Chapter 6), ddpm (class-conditional diffusion, Chapter 4)")
     sp.add_argument("--label", type=_int, default=None, metavar="K",
                     help="class to generate (conditional models only; default: cycle through the classes)")
@@ -86,7 +86,7 @@ def check_args(args: argparse.Namespace) -> str:
     if args.n <= 0:
         raise VaesslError(f"--n must be at least 1, got {args.n}")
     if args.label is not None and args.model in ("vae", "vae2d"):
-        raise VaesslError(f"--label needs a conditional model (cvae, m2 or ddpm); {args.model} is unconditional")
+        raise VaesslError(f"--label needs a conditional model (cvae, m2, m1m2 or ddpm); {args.model} is unconditional")
     if args.guidance is not None and args.model != "ddpm":
         raise VaesslError("--guidance applies to --model ddpm only")
     if args.guidance is not None and not math.isfinite(args.guidance):
