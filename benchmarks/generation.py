@@ -1,7 +1,7 @@
-"""Conditional generation, measured: CVAE and M2 against the DDPM (Chapter 6).
+"""Conditional generation, measured: CVAE, M2 and M1+M2 against the DDPM (Chapter 6).
 
 For the shipped ``cvae`` (all 50,000 labels of full MNIST's training pool),
-``m2`` (100 labels) and ``ddpm`` (class-conditional, without and with
+``m2`` and ``m1m2`` (100 labels) and ``ddpm`` (class-conditional, without and with
 classifier-free guidance), ask for ``--per-class`` images of every digit
 (``--ddpm-per-class`` for the slow DDPM) and report network evaluations per
 image, seconds per image (one batch, CPU, one thread) and the share that the
@@ -48,7 +48,8 @@ def main(argv: list[str] | None = None) -> int:
     clf = load_pretrained("classifier")
     data = load_dataset("mnist", root=args.data_root, verbose=False)
     ref = clf.accuracy(data.x_test, data.y_test)
-    models = {"cvae": load_pretrained("cvae"), "m2 (100 labels)": load_pretrained("m2")}
+    models = {"cvae": load_pretrained("cvae"), "m2 (100 labels)": load_pretrained("m2"),
+              "m1m2 (100 labels)": load_pretrained("m1m2")}
     guidance = {}
     ddpm = load_pretrained("ddpm")
     for w in [0.0, *args.guidance]:

@@ -85,7 +85,7 @@ def test_bad_input_gets_one_line_and_nonzero_exit(tmp_path, args, needle):
 
 
 @pytest.mark.parametrize("method", ["supervised", "self-training", "co-training", "co-teaching", "pi", "ladder",
-                                    "m2", "m2-pseudo", "notes"])
+                                    "m2", "m2-pseudo", "m1m2", "notes"])
 def test_every_method_is_selectable_from_the_command_line(tmp_path, method):
     extra = ["--label-noise", "0.2"] if method == "co-teaching" else []
     proc = cli("train", "--method", method, "--dataset", "mnist-5k", "--labels", "100", "--epochs", "0",

@@ -32,7 +32,7 @@ SMALL = {  # small networks keep the tests fast; the methods' losses are the sam
 
 
 def test_every_method_of_the_book_is_registered():
-    assert {"supervised", "self-training", "co-training", "co-teaching", "pi", "ladder", "m2", "m2-pseudo",
+    assert {"supervised", "self-training", "co-training", "co-teaching", "pi", "ladder", "m2", "m2-pseudo", "m1m2",
             "notes"} <= set(METHODS)
 
 

@@ -11,11 +11,12 @@ from vaessl_lib.cli import main
 from vaessl_lib.errors import VaesslError
 from vaessl_lib.models import M2, SupervisedClassifier
 from vaessl_lib.models.ddpm import DDPM
+from vaessl_lib.models.m1m2 import M1M2
 from vaessl_lib.models.vae import CVAE, VAE
 from vaessl_lib.pretrained import PRETRAINED, WEIGHTS_DIR, load_pretrained
 
 ROOT = Path(__file__).resolve().parents[1]
-KINDS = {"vae": VAE, "vae2d": VAE, "cvae": CVAE, "m2": M2, "ddpm": DDPM, "classifier": SupervisedClassifier}
+KINDS = {"vae": VAE, "vae2d": VAE, "cvae": CVAE, "m2": M2, "m1m2": M1M2, "ddpm": DDPM, "classifier": SupervisedClassifier}
 
 
 def in_unit_range(x):
@@ -34,7 +35,7 @@ def test_every_shipped_checkpoint_loads_and_makes_images(name):
     g = torch.Generator().manual_seed(0)
     if name in ("vae", "vae2d"):
         images = model.sample(3, generator=g)
-    elif name in ("cvae", "m2"):
+    elif name in ("cvae", "m2", "m1m2"):
         images = model.generate(torch.tensor([0, 4, 9]))
     elif name == "ddpm":
         images = model.sample(2, labels=[3, 8], guidance=1.0, generator=g)
@@ -54,7 +55,7 @@ def test_conditional_vaes_draw_the_asked_for_digit():
 
 
 def test_unknown_pretrained_name_lists_the_valid_ones():
-    with pytest.raises(VaesslError, match="choose one of vae, vae2d, cvae, m2, ddpm, classifier"):
+    with pytest.raises(VaesslError, match="choose one of vae, vae2d, cvae, m2, m1m2, ddpm, classifier"):
         load_pretrained("gan")
 
 

@@ -27,7 +27,7 @@ def generate_for(model, y: torch.Tensor, generator: torch.Generator, guidance: f
     if hasattr(model, "evaluations_per_sample"):                    # DDPM
         return model.sample(len(y), y, guidance, generator), model.evaluations_per_sample(guidance)
     z = torch.randn(len(y), model.config.latent, generator=generator)
-    return model.generate(y, z), 1                                   # one decoder pass per image
+    return model.generate(y, z), getattr(model, "decoder_passes", 1)  # one decoder pass per image (M1+M2: two)
 
 
 def compare_generators(models: Mapping[str, object], classifier: Classifies,

@@ -85,6 +85,7 @@ class M1M2(Classifies):
     """M1 (a VAE on pixels) below M2 (on M1's codes); M1 is trained first and then held fixed."""
 
     uses_unlabeled = True
+    decoder_passes = 2      # a generated image goes through M2's decoder, then M1's
 
     def __init__(self, config: M1M2Config | None = None) -> None:
         super().__init__()
