@@ -27,7 +27,8 @@ def in_unit_range(x):
 def test_every_shipped_checkpoint_loads_and_makes_images(name):
     model = load_pretrained(name)
     assert type(model) is KINDS[name] and not model.training
-    assert (WEIGHTS_DIR / f"{name}.pt").stat().st_size < 4e6
+    # the paper's M1 (600-600 softplus) alone is 1.7M parameters: 3.5 MB in half precision
+    assert (WEIGHTS_DIR / f"{name}.pt").stat().st_size < (5e6 if name == "m1m2" else 4e6)
     extra = model.checkpoint["extra"]
     assert extra["command"].startswith("python scripts/make_checkpoints.py") and extra["dataset"] == "mnist"
     assert extra["train_images"] == 50_000 and extra["seed"] == PRETRAINED[name]["seed"]
@@ -48,7 +49,7 @@ def test_every_shipped_checkpoint_loads_and_makes_images(name):
 def test_conditional_vaes_draw_the_asked_for_digit():
     clf = load_pretrained("classifier")
     y = torch.arange(10).repeat_interleave(5)
-    for name, least in (("cvae", 0.5), ("m2", 0.5)):        # measured about 0.7; untrained: 0.1
+    for name, least in (("cvae", 0.5), ("m2", 0.5), ("m1m2", 0.5)):  # measured 0.8-0.93; untrained: 0.1
         images = load_pretrained(name).generate(y, torch.randn(50, PRETRAINED[name]["config"].get("latent", 50),
                                                                generator=torch.Generator().manual_seed(1)))
         assert (clf.predict(images) == y).float().mean() >= least, name
