@@ -53,7 +53,7 @@ def main(argv: list[str] | None = None) -> int:
     models = {"cvae": load_pretrained("cvae"), "m2 (100 labels)": load_pretrained("m2"),
               "m1m2 (100 labels)": load_pretrained("m1m2")}
     guidance = {}
-    ddpm = load_pretrained("ddpm")
+    ddpm = None if args.no_ddpm else load_pretrained("ddpm")
     for w in [] if args.no_ddpm else [0.0, *args.guidance]:
         name = f"ddpm w={w:g}"
         models[name], guidance[name] = ddpm, w

@@ -15,11 +15,11 @@ import torch
 from ..errors import VaesslError
 from ..models.classifiers import ClassifierSpec
 from ..models.m1m2 import M1M2, M1M2Config, default_m1
-from ..models.m2 import M2Config, paper_weights
+from ..models.m2 import M2Config
 from ..models.vae import VAEConfig
 from ..train import Callback
 from . import Method, register
-from .m2 import M2_DEFAULTS
+from .m2 import M2_DEFAULTS, m2_config
 
 M1_FIELDS = ("m1_latent", "m1_hidden", "m1_layers", "m1_epochs", "features")
 M2_FIELDS = tuple(f.name for f in dataclasses.fields(M2Config)
@@ -33,15 +33,10 @@ def build(split, classifier: ClassifierSpec | None, overrides: dict) -> M1M2:
     m1 = VAEConfig(latent=over.pop("m1_latent", m1.latent), hidden=over.pop("m1_hidden", m1.hidden),
                    layers=over.pop("m1_layers", m1.layers), activation=m1.activation)
     top = {k: over.pop(k) for k in ("m1_epochs", "features") if k in over}
-    fields = {**M2_DEFAULTS, **over}
-    alpha = fields.pop("alpha", None)
-    fields = {**paper_weights(len(split.y_labeled), len(split.x_unlabeled), alpha),
-              **{k: v for k, v in fields.items()}}
-    if classifier is not None:
-        if classifier.name == "cnn":
-            raise VaesslError("m1m2's classifier reads M1's codes, not images: choose --classifier mlp or linear")
-        fields["classifier"] = classifier
-    m2 = M2Config(num_classes=split.num_classes, x_dim=m1.latent, likelihood="gaussian", **fields)
+    if classifier is not None and classifier.name == "cnn":
+        raise VaesslError("m1m2's classifier reads M1's codes, not images: choose --classifier mlp or linear")
+    # the m2 method's settings and eq. 9's weights, for an M2 of M1's codes with a Gaussian decoder
+    m2 = m2_config(split, classifier, over, {**M2_DEFAULTS, "x_dim": m1.latent, "likelihood": "gaussian"})
     return M1M2(M1M2Config(m1=m1, m2=m2, **top))
 
 

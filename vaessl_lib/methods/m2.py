@@ -44,7 +44,10 @@ M2_DEFAULTS = dict(hidden=500, latent=50, activation="softplus", entropy="paper"
 M2_EPOCHS = 20
 
 
-def _build(split, classifier: ClassifierSpec | None, overrides: dict, base: dict) -> M2:
+def m2_config(split, classifier: ClassifierSpec | None, overrides: dict, base: dict) -> M2Config:
+    """M2's config for ``split``: ``base`` settings, then ``overrides``, with eq. 9's weights from alpha
+    (``paper_weights``) unless ``base`` is the notes' recipe or ``weights`` says otherwise; explicit
+    ``*_weight`` overrides win.  Also used by ``m1m2`` for the M2 it trains on M1's codes."""
     over = dict(overrides)
     fields = {**base, **over}
     weights = fields.pop("weights", None)
@@ -58,7 +61,11 @@ def _build(split, classifier: ClassifierSpec | None, overrides: dict, base: dict
     fields.update({k: v for k, v in over.items() if k.endswith("_weight")})  # explicit weights win
     if classifier is not None:
         fields["classifier"] = classifier
-    return M2(M2Config(num_classes=split.num_classes, **fields))
+    return M2Config(num_classes=split.num_classes, **fields)
+
+
+def _build(split, classifier: ClassifierSpec | None, overrides: dict, base: dict) -> M2:
+    return M2(m2_config(split, classifier, overrides, base))
 
 
 class ClassifierRestart(Callback):

@@ -28,6 +28,7 @@ import torch
 
 from ..checks import MAX_LAYERS, MAX_WIDTH, whole
 from ..errors import VaesslError
+from ..losses import reparameterize
 from .base import Batch, Classifies, TrainState
 from .m2 import M2, M2Config
 from .vae import VAE, VAEConfig, train_vae
@@ -101,8 +102,8 @@ class M1M2(Classifies):
     def codes(self, x: torch.Tensor, sample: bool = False) -> torch.Tensor:
         r"""M1's code of each image: a draw :math:`z_1 = \mu + \sigma \odot \epsilon` from :math:`q_\phi(z_1 \mid x)`
         (``sample``) or its mean :math:`\mu_\phi(x)`; shape (B, latent).  No gradient reaches M1."""
-        mu, logvar = self.m1.encode(x.reshape(len(x), -1))
-        return mu + torch.exp(0.5 * logvar) * torch.randn_like(mu) if sample else mu
+        mu, logvar = self.m1.encode(x)
+        return reparameterize(mu, logvar) if sample else mu
 
     def pretrain_m1(self, x: torch.Tensor, seed: int = 0, progress: bool = True,
                     log: Callable[[str], None] | None = print) -> list[dict]:
@@ -135,13 +136,8 @@ class M1M2(Classifies):
     def generate(self, y: torch.Tensor, z: torch.Tensor | None = None) -> torch.Tensor:
         r"""Conditional generation: :math:`z_2 \sim \mathcal N(0, I)` (unless given), :math:`z_1` the mean of
         :math:`p_\theta(z_1 \mid y, z_2)`, images :math:`\pi_\theta(z_1)` from M1's decoder, (B, 1, 28, 28)."""
-        was = self.training
-        self.eval()
-        try:
-            z1 = self.m2.generate(y, z)
-            return self.m1.decode(z1).cpu()
-        finally:
-            self.train(was)
+        # M2.generate puts M2 (batch-norm) in eval mode itself; M1 has no batch-norm or dropout
+        return self.m1.decode(self.m2.generate(y, z)).cpu()
 
 
 def _register() -> None:
