@@ -13,6 +13,8 @@ import math
 import torch
 import torch.nn.functional as F
 
+from .ops import bernoulli_nll_rows
+
 
 def kl_standard_normal(mu: torch.Tensor, logvar: torch.Tensor) -> torch.Tensor:
     r"""KL divergence of a diagonal Gaussian from the standard normal prior.
@@ -33,11 +35,12 @@ def bernoulli_nll(logits: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
         -\log p(x \mid z, y) = -\sum_i \big[x_i \log \pi_i + (1-x_i)\log(1-\pi_i)\big],
         \qquad \pi = \operatorname{sigmoid}(\text{logits})
 
-    computed stably with ``binary_cross_entropy_with_logits`` and summed over
-    pixels (every axis after the batch axes of ``x``'s flattened shape).
+    computed stably as :math:`\sum_i [\operatorname{softplus}(a_i) - x_i a_i]` from the logits
+    :math:`a` (:func:`vaessl_lib.ops.bernoulli_nll_rows`) and summed over pixels (the last axis of
+    ``logits``; ``x`` is reshaped to match).
     """
     x = x.reshape(logits.shape)
-    return F.binary_cross_entropy_with_logits(logits, x, reduction="none").sum(dim=-1)
+    return bernoulli_nll_rows(logits, x)
 
 
 def gaussian_nll(mean: torch.Tensor, logvar: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
