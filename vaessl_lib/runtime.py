@@ -34,6 +34,41 @@ def resolve_device(device: str | torch.device = "auto") -> torch.device:
 MAX_SEED = 2**32 - 1     # NumPy seeds with 32 bits: a larger seed would repeat a smaller one's run
 
 
+_FREED_MEMORY_KEPT = False
+
+
+def keep_freed_memory() -> bool:
+    """On Linux with glibc, keep freed memory in the process for reuse instead of returning it to the OS.
+
+    A training step on a CPU allocates and frees the same large temporaries every step (an M2 step:
+    1280 x 784 floats, 4 MB, several times over).  By default glibc hands blocks that large back to the
+    OS when they are freed and takes fresh zeroed pages on the next step: 1,300 to 2,400 page faults per
+    M2 step on one core of the build machine, against 10 to 150 with this setting (2 to 3 ms of a 65 ms
+    step, measured through noise of about as much).  Raising glibc's mmap and trim thresholds to 1 GiB
+    (``mallopt``, what ``MALLOC_MMAP_THRESHOLD_`` and ``MALLOC_TRIM_THRESHOLD_`` set) lets the next step
+    reuse them: the process keeps its peak working set, which the next step needs again anyway.
+    Called by the training loop when it trains on a CPU; elsewhere (macOS, Windows, musl) it does nothing.
+    Returns whether the setting is in effect.
+    """
+    global _FREED_MEMORY_KEPT
+    if _FREED_MEMORY_KEPT:
+        return True
+    import ctypes
+    import ctypes.util
+    import sys
+
+    if not sys.platform.startswith("linux"):
+        return False
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+        mallopt = libc.mallopt
+    except (OSError, AttributeError):          # not glibc
+        return False
+    m_trim_threshold, m_mmap_threshold = -1, -3  # glibc's <malloc.h>
+    _FREED_MEMORY_KEPT = bool(mallopt(m_mmap_threshold, 1 << 30)) and bool(mallopt(m_trim_threshold, 1 << 30))
+    return _FREED_MEMORY_KEPT
+
+
 def check_seed(seed: object, name: str = "seed") -> int:
     """The one seed rule (train, sample, splits, the API): a whole number from 0 to :data:`MAX_SEED`,
     a Python int or a NumPy integer (not a bool or a float); returned as a Python int."""

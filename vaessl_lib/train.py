@@ -55,7 +55,7 @@ from .data import SSLSplit
 from .checks import number, whole
 from .errors import VaesslError
 from .models.base import Batch, Classifies, TrainState
-from .runtime import progress_bar, resolve_device, seed_everything
+from .runtime import keep_freed_memory, progress_bar, resolve_device, seed_everything
 
 SCHEDULES = ("cycle", "zip")
 DIVERGENCE_FACTOR = 10.0   # see Trainer._warn_if_diverging
@@ -162,6 +162,8 @@ class Trainer:
                  log: Callable[[str], None] | None = print) -> None:
         self.config = config or TrainConfig()
         self.device = resolve_device(self.config.device)
+        if self.device.type == "cpu":
+            keep_freed_memory()                  # reuse each step's large temporaries (see its docstring)
         self.model = model.to(self.device)
         self.split = split.to(self.device)
         self.callbacks = list(callbacks)

@@ -170,7 +170,8 @@ class M2(Classifies):
               ) -> dict[str, torch.Tensor]:
         r"""Eq. 6 for rows of (x, y): returns ``recon`` :math:`-\log p(x|y,z)`, ``kl`` and ``neg_elbo``.
 
-        ``y`` holds integer labels; ``noise`` (same shape as z) fixes
+        ``x_flat`` is (N, D), or (K, B, D) for the same B images under K labels (a broadcast view, with
+        ``posterior`` given); ``y`` holds integer labels, one per row; ``noise`` (same shape as z) fixes
         :math:`\epsilon` of the reparameterisation :math:`z=\mu+\sigma\epsilon`; ``posterior``
         passes q(z|x,y)'s (mu, logvar) when they were already computed.
         """
@@ -178,7 +179,10 @@ class M2(Classifies):
         mu, logvar = self.encoder(x_flat, y1) if posterior is None else posterior
         eps = torch.randn_like(mu) if noise is None else noise
         z = mu + torch.exp(0.5 * logvar) * eps                         # reparameterisation trick
-        recon = self.reconstruction_nll(self.decoder(z, y1), x_flat)   # -log p(x | y, z)
+        out = self.decoder(z, y1)
+        if x_flat.dim() == 3:        # (K, B, D): B images under each of K labels, class-major, never copied
+            out = out.reshape(*x_flat.shape[:2], -1)
+        recon = self.reconstruction_nll(out, x_flat).reshape(-1)       # -log p(x | y, z)
         kl = kl_standard_normal(mu, logvar)                            # KL(q(z|x,y) || p(z))
         log_py = log_uniform_prior(self.num_classes) if self.config.include_log_prior else 0.0
         return {"recon": recon, "kl": kl, "neg_elbo": negative_elbo(recon, kl, log_py, kl_weight)}
@@ -219,7 +223,7 @@ class M2(Classifies):
         """
         b, k = len(x), self.num_classes
         x_flat = x.reshape(b, -1)
-        x_rep = x_flat.unsqueeze(0).expand(k, b, x_flat.shape[1]).reshape(k * b, -1)
+        x_rep = x_flat.unsqueeze(0).expand(k, b, x_flat.shape[1])              # a view: no copy of the images
         y_rep = torch.arange(k, device=x.device).repeat_interleave(b)           # 0..0, 1..1, ...
         with torch.set_grad_enabled(torch.is_grad_enabled() and not self.generative_frozen(state)):
             mu, logvar = self.encoder.forward_all_labels(x_flat, k)            # W_x x computed once per image
