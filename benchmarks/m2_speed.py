@@ -104,10 +104,6 @@ def load_pyro(example: Path, mnist_raw: Path, work: Path) -> types.ModuleType:
     if not (example / "ss_vae_M2.py").is_file():
         raise SystemExit(f"--pyro {example}: no ss_vae_M2.py there; pass the examples/vae folder of a pyro-ppl/pyro "
                          f"checkout (git clone https://github.com/pyro-ppl/pyro)")
-    try:
-        import pyro  # noqa: F401
-    except ImportError:
-        raise SystemExit("Pyro is not installed: pip install pyro-ppl") from None
     raw = work / "MNISTCached" / "raw"
     raw.mkdir(parents=True, exist_ok=True)
     for name in IDX:
@@ -121,7 +117,12 @@ def load_pyro(example: Path, mnist_raw: Path, work: Path) -> types.ModuleType:
     sys.path.insert(0, str(example))
     spec = importlib.util.spec_from_file_location("pyro_ss_vae_M2", example / "ss_vae_M2.py")
     module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
+    try:
+        spec.loader.exec_module(module)
+    except ModuleNotFoundError as exc:
+        if (exc.name or "").split(".")[0] == "pyro":
+            raise SystemExit("Pyro is not installed: pip install pyro-ppl") from None
+        raise
     module.setup_data_loaders = functools.partial(module.setup_data_loaders, root=str(work))
     return module
 

@@ -59,3 +59,66 @@ def test_search_scores_validation_only_and_reports_how_stable_the_choice_is(tmp_
     best = max(rows, key=lambda r: r["val_accuracy"])
     assert f"| {best['candidate']} |" in next(l for l in table if "**chosen**" in l)
     assert all(re.search(r"\| (\d+%|-) \| \d+% \|", l) for l in table)     # picked with 1,000 (n/a) / 100 val
+
+
+FAKE_PYRO_EXAMPLE = '''
+import os
+from visdom import Visdom                      # the real example imports it at the top
+from utils.helpers import EPOCH_IMAGES         # ... and its own utils package
+
+
+class MNISTCached:
+    train_data_sup = "a split cached by an earlier call"
+
+
+def setup_data_loaders(dataset, use_cuda, batch_size, sup_num=None, root=None, download=True):
+    assert dataset.train_data_sup is None, "the harness must clear the cached split"
+    return {"unsup": type("Loader", (), {"dataset": list(range(EPOCH_IMAGES))})(), "root": root}
+
+
+def run_inference_for_epoch(data_loaders, losses, periodic_interval_batches):
+    return [0.0], [0.0]
+
+
+def main(args):
+    loaders = setup_data_loaders(MNISTCached, args.cuda, args.batch_size, sup_num=args.sup_num)
+    assert os.path.isfile(os.path.join(loaders["root"], "MNISTCached", "raw", "train-images-idx3-ubyte"))
+    assert (args.sup_num, args.batch_size, args.aux_loss_multiplier) == (100, 100, 46.0)
+    for _ in range(args.num_epochs):
+        run_inference_for_epoch(loaders, [], 1)
+    if args.logfile:
+        with open(args.logfile, "w") as f:
+            f.write("best validation accuracy 0.5 corresponding testing accuracy 0.4\\n")
+'''
+
+
+def test_the_speed_benchmark_runs_pyros_own_main_with_its_data_and_times_each_epoch(tmp_path, monkeypatch):
+    """benchmarks/m2_speed.py drives Pyro's example unchanged: a stand-in with the same entry points shows
+    that its visdom import is answered, its loader gets the MNIST files and every epoch's inference is timed."""
+    import importlib.util
+
+    import pytest
+
+    spec = importlib.util.spec_from_file_location("m2_speed", ROOT / "benchmarks" / "m2_speed.py")
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    example, raw, work = tmp_path / "vae", tmp_path / "raw", tmp_path / "work"
+    (example / "utils").mkdir(parents=True)
+    (example / "utils" / "__init__.py").write_text("")
+    (example / "utils" / "helpers.py").write_text("EPOCH_IMAGES = 7\n")
+    (example / "ss_vae_M2.py").write_text(FAKE_PYRO_EXAMPLE)
+    raw.mkdir()
+    with pytest.raises(SystemExit, match="train-images-idx3-ubyte is missing"):
+        bench.load_pyro(example, raw, work)
+    for name in bench.IDX:
+        (raw / name).write_bytes(b"")
+    with pytest.raises(SystemExit, match="no ss_vae_M2.py there"):
+        bench.load_pyro(tmp_path / "nowhere", raw, work)
+    monkeypatch.setattr(sys, "path", list(sys.path))
+    module = bench.load_pyro(example, raw, work)
+    timings = bench.run_pyro(module, 3, tmp_path / "pyro.log")
+    assert [t["images"] for t in timings] == [7, 7, 7] and all(t["seconds"] >= 0 for t in timings)
+    assert "best validation accuracy 0.5" in (tmp_path / "pyro.log").read_text()
+    assert bench.gemm_rate(64, 32, 16, reps=2, rounds=1) > 0
+    for name in [n for n in sys.modules if n.split(".")[0] in ("utils", "visdom", "pyro_ss_vae_M2")]:
+        monkeypatch.delitem(sys.modules, name)
