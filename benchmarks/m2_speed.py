@@ -127,7 +127,9 @@ def load_pyro(example: Path, mnist_raw: Path, work: Path) -> types.ModuleType:
     return module
 
 
-def pyro_commit(example: Path) -> str:
+def pyro_commit(example: Path, given: str | None = None) -> str:
+    if given:
+        return given
     try:
         return subprocess.run(["git", "-C", str(example), "rev-parse", "HEAD"], capture_output=True, text=True,
                               check=True).stdout.strip()
@@ -189,7 +191,7 @@ def speed(args, split, pyro_module) -> None:
     if pyro_runs:
         p = min(pyro_runs, key=lambda o: o["seconds"])
         p_image = p["seconds"] / p["images"]
-        lines += [f"Pyro ss_vae_M2.py (commit {pyro_commit(args.pyro)}): {p['seconds']:.1f} s / epoch over "
+        lines += [f"Pyro ss_vae_M2.py (commit {pyro_commit(args.pyro, args.pyro_commit)}): {p['seconds']:.1f} s / epoch over "
                   f"{p['images']} unlabelled images = {1000 * p_image:.3f} ms / image "
                   f"(runs: {seconds(pyro_runs)} s)",
                   f"Pyro / ours per unlabelled image = {p_image / per_image:.2f}"]
@@ -212,7 +214,7 @@ def pyro_accuracy(args, split, pyro_module) -> None:
     timings = run_pyro(pyro_module, args.epochs, log)
     text = log.read_text().splitlines()
     last = text[-1] if text else ""
-    row = {"method": "pyro ss_vae_M2.py", "commit": pyro_commit(args.pyro), "settings": PYRO_SETTINGS,
+    row = {"method": "pyro ss_vae_M2.py", "commit": pyro_commit(args.pyro, args.pyro_commit), "settings": PYRO_SETTINGS,
            "epochs": args.epochs, "wall_seconds": time.perf_counter() - start,
            "epoch_seconds": [t["seconds"] for t in timings], "final": last, "cpu": cpu_name(),
            "threads": 1, "torch": torch.__version__, "pyro": __import__("pyro").__version__}
@@ -225,6 +227,7 @@ def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("command", nargs="?", default="speed", choices=["speed", "pyro-accuracy"])
     ap.add_argument("--pyro", type=Path, help="the examples/vae folder of a pyro-ppl/pyro checkout")
+    ap.add_argument("--pyro-commit", help="the pyro-ppl/pyro commit of --pyro when it is not a git checkout")
     ap.add_argument("--repeats", type=int, default=2, help="alternating measurements per side (best counts)")
     ap.add_argument("--epochs", type=int, default=50, help="pyro-accuracy: epochs (the tutorial's 50)")
     ap.add_argument("--out", type=Path, default=RESULTS / "m2_speed.txt", help="speed: file the report is appended to")

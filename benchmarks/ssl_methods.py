@@ -32,6 +32,7 @@ import functools
 import json
 import os
 import platform
+import shutil
 import statistics
 import time
 from collections import defaultdict
@@ -145,12 +146,19 @@ def train_job(job: dict, method: str, clf, over: dict, score_test: bool) -> dict
     from vaessl_lib.models.classifiers import ClassifierSpec
 
     clf = ClassifierSpec(clf[0], dropout=clf[1]) if clf else None
+    # every epoch is saved in partial/<run>/ (train_method's resume file): a run cut off by the end of a
+    # session goes on from its last epoch when the same command is run again, and its folder is removed
+    # once its row is written
+    folder = partial_dir(job)
+    resume = (folder / "resume.pt").is_file()
     t0 = time.perf_counter()
     res = train_method(method, dataset(job["dataset"]), job["labels"], epochs=job["epochs"], seed=job["seed"],
                        classifier=clf, device=job["device"], log=None, progress=False, label_noise=job["noise"],
-                       eval_unlabeled=False, score_test=score_test, **over)
-    wall = round(time.perf_counter() - t0, 1)
+                       eval_unlabeled=False, score_test=score_test, out=folder, resume=resume,
+                       overwrite=not resume, **over)
     hist, split = res.history, res.split
+    # wall time of the whole run: this call's, or the sum of the epochs' when earlier calls did part of it
+    wall = round(sum(r["seconds"] for r in hist) if resume else time.perf_counter() - t0, 1)
     extra = {k: hist.last[k] for k in ("pseudo_total", "pseudo_accuracy") if k in hist.last}
     rounds = [r for r in hist if "pseudo_added" in r]
     if rounds:
@@ -163,7 +171,15 @@ def train_job(job: dict, method: str, clf, over: dict, score_test: bool) -> dict
                    val_curve=[round(a, 4) for a in hist.column("val_accuracy")])
     if score_test:
         out["test_accuracy"] = res.test_accuracy
+    if resume:
+        out["resumed"] = True
     return out
+
+
+def partial_dir(job: dict) -> Path:
+    """Where a run keeps its last epoch until it is recorded: one folder per job key."""
+    slug = "_".join(str(v) for v in job_key(job)).replace("/", "-").replace(" ", "-")
+    return RESULTS / "partial" / "".join(ch for ch in slug if ch.isalnum() or ch in "-_.,+")
 
 
 def one_run(job: dict) -> dict:
@@ -227,6 +243,7 @@ def run_jobs(path: Path, jobs: list[dict], recorded: int, fn, workers: int, desc
             row = future.result()
             with open(path, "a") as fh:
                 fh.write(json.dumps(row) + "\n")
+            shutil.rmtree(partial_dir(row), ignore_errors=True)     # recorded: its epochs are no longer needed
             test = f"  test {row['test_accuracy']:.4f}" if "test_accuracy" in row else ""
             print(f"{describe(row)}{test}  ({row['wall_s']}s)", flush=True)
 

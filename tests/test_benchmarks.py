@@ -122,3 +122,38 @@ def test_the_speed_benchmark_runs_pyros_own_main_with_its_data_and_times_each_ep
     assert bench.gemm_rate(64, 32, 16, reps=2, rounds=1) > 0
     for name in [n for n in sys.modules if n.split(".")[0] in ("utils", "visdom", "pyro_ss_vae_M2")]:
         monkeypatch.delitem(sys.modules, name)
+
+
+def test_a_benchmark_run_cut_off_mid_way_goes_on_from_its_last_epoch_when_run_again(tmp_path):
+    """A session that ends mid-run (the process group killed) loses at most the epoch in progress: the next
+    `run` resumes the run from partial/<run>/ and records the row an uninterrupted run records."""
+    import json
+    import os
+    import signal
+    import time
+
+    script = str(ROOT / "benchmarks" / "ssl_methods.py")
+    args = [sys.executable, script, "run", "--labels", "100", "--seeds", "0", "--epoch-scale", "0.1",
+            "--variants", "m2/mlp"]                                     # 3 epochs of m2 and of its baseline
+    rows = {}
+    for name in ("whole", "cut"):
+        env = {**os.environ, "VAESSL_RESULTS": str(tmp_path / name), "OMP_NUM_THREADS": "1"}
+        if name == "cut":
+            proc = subprocess.Popen(args, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                                    start_new_session=True)
+            deadline = time.time() + 300
+            while not list((tmp_path / name / "partial").glob("*m2-mlp*/resume.pt")) and time.time() < deadline:
+                time.sleep(0.02)
+            os.killpg(proc.pid, signal.SIGKILL)                         # the end of a session
+            proc.wait()
+            left = [json.loads(l) for l in (tmp_path / name / "ssl_mnist-5k.jsonl").read_text().splitlines()] \
+                if (tmp_path / name / "ssl_mnist-5k.jsonl").exists() else []
+            assert not any(r["variant"] == "m2/mlp" for r in left)    # cut off before it finished
+        done = subprocess.run(args, env=env, capture_output=True, text=True, timeout=600)
+        assert done.returncode == 0, done.stderr
+        rows[name] = next(json.loads(l) for l in (tmp_path / name / "ssl_mnist-5k.jsonl").read_text().splitlines()
+                          if json.loads(l)["variant"] == "m2/mlp")
+        assert not any((tmp_path / name / "partial").glob("*/*"))      # recorded runs leave no checkpoints
+    assert rows["cut"].get("resumed") is True and "resumed" not in rows["whole"]
+    for key in ("val_accuracy", "val_curve", "test_accuracy", "steps"):
+        assert rows["cut"][key] == rows["whole"][key], key

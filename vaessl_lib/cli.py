@@ -23,6 +23,8 @@ from typing import Sequence
 from .data import DATASETS
 from .errors import VaesslError
 from .models.classifiers import CLASSIFIERS, ClassifierSpec
+
+ALPHA_METHODS = ("m2", "m1m2", "adgm", "sdgm")   # the methods weighted by eq. 9's alpha
 from .runtime import DEVICES
 
 
@@ -111,7 +113,7 @@ def build_parser() -> argparse.ArgumentParser:
                     help="network computing q(y|x): linear, mlp or cnn (default: the method's own; "
                          "linear for notes, mlp otherwise)")
     tr.add_argument("--alpha", type=_positive_float, default=None,
-                    help="m2 and m1m2 only: the paper's alpha weighting the classification loss (default 0.1*N)")
+                    help="m2, m1m2, adgm and sdgm only: the paper's alpha weighting the classification loss (default 0.1*N)")
     tr.add_argument("--lr", type=_positive_float, default=None, help="Adam learning rate (default: the method's)")
     tr.add_argument("--threshold", type=float, default=None, metavar="T",
                     help="self-training, co-training, m2-pseudo: confidence in (0, 1) above which an unlabelled "
@@ -240,8 +242,8 @@ def _train(args: argparse.Namespace) -> int:
 
     overrides = {}
     if args.alpha is not None:
-        if args.method not in ("m2", "m1m2"):
-            raise VaesslError(f"--alpha applies to --method m2 and m1m2 only, not {args.method!r}")
+        if args.method not in ALPHA_METHODS:
+            raise VaesslError(f"--alpha applies to --method {', '.join(ALPHA_METHODS)} only, not {args.method!r}")
         overrides["alpha"] = args.alpha
     if args.lr is not None:
         overrides["lr"] = args.lr

@@ -215,5 +215,6 @@ from . import co_teaching as _co_teaching  # noqa: E402,F401  (registers "co-tea
 from . import pi_model as _pi_model  # noqa: E402,F401  (registers "pi")
 from . import ladder as _ladder  # noqa: E402,F401  (registers "ladder")
 from . import m1m2 as _m1m2  # noqa: E402,F401  (registers "m1m2")
+from . import adgm as _adgm  # noqa: E402,F401  (registers "adgm" and "sdgm")
 
 __all__ = ["METHODS", "Method", "RunResult", "get_method", "register", "train_method"]
