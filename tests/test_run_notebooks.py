@@ -31,7 +31,8 @@ def small_notebook(tmp_path: Path, switches: int = 1) -> Path:
         "from vaessl_lib.train import History\nhistory = History([{'epoch': 1, 'loss': 0.5}, {'epoch': 2, 'loss': 0.25}])\n"
         "runs = {'a': History([{'epoch': 1, 'val_accuracy': 0.75}])}\n"
         "vae_history = [{'epoch': 1, 'loss': 120.0, 'kl': 20.0}, {'epoch': 2, 'loss': 110.0, 'kl': 22.0}]\n"
-        "other = [{'a': 1}]"))
+        "other = [{'a': 1}]\n"
+        "rows = [{'model': 'cvae', 'class_match': 0.9, 'samples': 100}, {'model': 'm2', 'class_match': 0.8}]"))
     path = tmp_path / "small.ipynb"
     nbformat.write(nbformat.v4.new_notebook(cells=cells), path)
     return path
@@ -41,7 +42,8 @@ def test_a_run_records_the_setting_the_device_and_what_the_notebook_reached(tmp_
     row = tool.run_one(small_notebook(tmp_path), full=True, out_dir=tmp_path / "out")
     assert row["setting"] == "full" and row["full"] is True and row["settings"] == {"epochs": 30, "note": "x"}
     assert row["headlines"] == {"history": {"epoch": 2, "loss": 0.25}, "runs['a']": {"epoch": 1, "val_accuracy": 0.75},
-                                "vae_history": {"epoch": 2, "loss": 110.0, "kl": 22.0}}   # train_vae's list
+                                "vae_history": {"epoch": 2, "loss": 110.0, "kl": 22.0},   # train_vae's list
+                                "rows": {"cvae: class_match accuracy": 0.9, "m2: class_match accuracy": 0.8}}
     assert row["wall_s"] > 0 and row["device"] and row["threads"] >= 1
     executed = nbformat.read(tmp_path / "out" / "small.ipynb", as_version=4)
     assert json.loads(executed.cells[-1].outputs[0]["text"].strip()[len(tool.MARK):])["full"] is True

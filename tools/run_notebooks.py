@@ -9,7 +9,8 @@ switch of every notebook), in the project's kernel, with no cell time limit.  On
 notebook goes to ``benchmarks/results/notebooks_<setting>.jsonl`` as soon as it has run: notebook,
 setting, device (the GPU's name, or the CPU's), threads, wall seconds, the dataset it used, its
 ``SETTINGS`` and its headline numbers (every ``RunResult`` it left: validation and test accuracy;
-every training ``History``, or ``train_vae``'s list of epochs: the last epoch's numbers), collected from the kernel by one cell
+every training ``History``, or ``train_vae``'s list of epochs: the last epoch's numbers; every table of
+``compare_generators``: how often each generator drew the asked-for digit), collected from the kernel by one cell
 appended to the copy.  Resumable: a notebook already recorded with the same code on the same
 device is skipped (``--force`` runs it again).  The executed copies are kept in
 ``_build/notebooks_<setting>/`` to read the figures.  After each notebook the table
@@ -54,6 +55,9 @@ def _numbers(value):
     if isinstance(value, list) and value and all(isinstance(r, dict) and "epoch" in r and "loss" in r
                                                  for r in value):   # train_vae's one dict per epoch
         return {{k: v for k, v in value[-1].items() if isinstance(v, (int, float))}}
+    if isinstance(value, list) and value and all(isinstance(r, dict) and "model" in r and "class_match" in r
+                                                 for r in value):   # compare_generators' rows: judged draws
+        return {{f"{{r['model']}}: class_match accuracy": r["class_match"] for r in value}}
     return None
 
 _found = {{}}
