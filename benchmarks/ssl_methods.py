@@ -62,6 +62,10 @@ VARIANTS: dict[str, dict] = {
                           baseline="supervised/mlp"),
     # M1+M2: M2 with the same MLP classifier, on the 50-dim codes of a VAE trained on every training image
     "m1m2/mlp": dict(method="m1m2", clf=("mlp", 0.0), over={}, epochs=MLP_EPOCHS, baseline="supervised/mlp"),
+    # the auxiliary and skip DGMs (Maaløe et al. 2016): their own MLP classifier q(y|a,x) (2 x 500, batch-norm,
+    # ReLU, as supervised/mlp's, reading a beside the image)
+    "adgm": dict(method="adgm", clf=None, over={}, epochs=MLP_EPOCHS, baseline="supervised/mlp"),
+    "sdgm": dict(method="sdgm", clf=None, over={}, epochs=MLP_EPOCHS, baseline="supervised/mlp"),
     # the supervised MLP with the settings validation prefers for it alone (search_mnist.md): a stronger
     # reference, not a baseline (its schedule differs from the SSL methods')
     "supervised/mlp+lr3e-3": dict(method="supervised", clf=("mlp", 0.0), over={"lr": 3e-3}, epochs=MLP_EPOCHS),
@@ -88,7 +92,7 @@ VARIANTS: dict[str, dict] = {
 # Epochs on the full 50,000-image pools (390 steps an epoch, 12.8x mnist-5k's): chosen on validation where
 # `search` covered it (search_mnist.md), else the budget of the 2-core build machine (said in the README).
 FULL_EPOCHS = {"supervised/mlp": 10, "supervised/mlp+lr3e-3": 10, "self-training/mlp": 10, "co-training/mlp": 10, "supervised/ladder": 10,
-               "ladder/mlp": 10, "m2/mlp": 20, "m2-pseudo/mlp": 20, "m1m2/mlp": 20, "supervised/mlp+aug": 10, "pi/mlp+aug": 10,
+               "ladder/mlp": 10, "m2/mlp": 20, "m2-pseudo/mlp": 20, "m1m2/mlp": 20, "adgm": 20, "sdgm": 20, "supervised/mlp+aug": 10, "pi/mlp+aug": 10,
                "supervised/cnn+aug": 5, "self-training/cnn+aug": 5, "pi/cnn+aug": 5,
                "supervised/cnn+aug+rd": 5, "pi/cnn+aug+rd": 5, "co-teaching/mlp": 10}
 FULL_DATASETS = ("mnist", "fashion-mnist")
@@ -99,7 +103,7 @@ CHEAP = ("supervised/mlp", "self-training/mlp", "co-training/mlp", "supervised/m
 # Full-MNIST variants of the benchmark (the cnn+aug ones without ramp-down stay mnist-5k only: pi's own recipe
 # is the +rd one)
 FULL_VARIANTS = ("supervised/mlp", "supervised/mlp+lr3e-3", "self-training/mlp", "co-training/mlp", "m2/mlp", "m2-pseudo/mlp",
-                 "m1m2/mlp", "supervised/ladder", "ladder/mlp", "supervised/mlp+aug", "pi/mlp+aug",
+                 "m1m2/mlp", "adgm", "sdgm", "supervised/ladder", "ladder/mlp", "supervised/mlp+aug", "pi/mlp+aug",
                  "supervised/cnn+aug+rd", "pi/cnn+aug+rd", "self-training/cnn+aug")
 
 # Published full-MNIST results with 100 labels (see ../shared/ANCHORS.md and book/references.bib)
@@ -271,6 +275,12 @@ SEARCH: dict[str, list[tuple[str, dict, int]]] = {
                ("20 epochs, alpha 0.5 N (5 x the paper's)", {"alpha": 25000.0}, 20)],
     # m1m2: the first session's search ran these five with a separate script (benchmarks/results/m1m2_search.md
     # has its numbers and logs); listed here so that `search --variants m1m2/mlp` re-runs them with per-example bits
+    # adgm / sdgm (issue 13 item 3): the paper's networks and Adam 3e-4, then M2's two training choices
+    "adgm": [("the paper's networks, lr 3e-4", {}, 20),
+             ("classifier warm-up 0.5 (m2's)", {"classifier_warmup": 0.5}, 20),
+             ("lr 1e-3", {"lr": 1e-3}, 20)],
+    "sdgm": [("the paper's networks, lr 3e-4", {}, 20),
+             ("classifier warm-up 0.5 (m2's)", {"classifier_warmup": 0.5}, 20)],
     "m1m2/mlp": [("sampled codes, M1 30 epochs (the paper's features)", {"features": "sample", "m1_epochs": 30}, 20),
                  ("sampled codes, M1 30 epochs, no classifier warm-up",
                   {"features": "sample", "m1_epochs": 30, "classifier_warmup": 0.0}, 20),
@@ -316,7 +326,7 @@ def search(args: argparse.Namespace) -> None:
                          f"val {row['val_accuracy']:.4f}")
 
 
-SEARCH_COST = {"co-teaching/mlp": 6, "m2/mlp": 30, "m1m2/mlp": 50, "ladder/mlp": 56, "pi/cnn+aug+rd": 130, "pi/mlp+aug": 11, "co-training/mlp": 7,
+SEARCH_COST = {"co-teaching/mlp": 6, "m2/mlp": 30, "adgm": 90, "sdgm": 70, "m1m2/mlp": 50, "ladder/mlp": 56, "pi/cnn+aug+rd": 130, "pi/mlp+aug": 11, "co-training/mlp": 7,
                "self-training/mlp": 3, "supervised/mlp": 3}     # seconds per full-MNIST epoch, roughly
 
 

@@ -56,7 +56,9 @@ class ADGMConfig:
     """Every switch of the auxiliary DGM; saved in checkpoints.  The defaults are the paper's networks for
     MNIST (two hidden layers of 500 units in every network, a and z of 100 dimensions, batch-norm); the
     three weights multiply the batch-averaged labelled bound, classification loss and unlabelled bound
-    (eq. 9's, from :func:`vaessl_lib.models.m2.paper_weights`)."""
+    (eq. 9's, from :func:`vaessl_lib.models.m2.paper_weights`).  ``kl_warmup`` and ``classifier_warmup``
+    are M2's (:class:`vaessl_lib.models.m2.M2Config`): the KL weight's ramp, and the share of training
+    during which the unlabelled bound weighs its labels by q(y|a,x) without training q(y|a,x) through it."""
 
     num_classes: int = 10
     skip: bool = False
@@ -71,6 +73,7 @@ class ADGMConfig:
     unlabeled_weight: float = 1.0
     alpha: float | None = None    # the paper's alpha, recorded when the weights came from it
     kl_warmup: float = 0.0
+    classifier_warmup: float = 0.0
     x_dim: int = 784
 
     def __post_init__(self) -> None:
@@ -82,8 +85,9 @@ class ADGMConfig:
         whole(self.x_dim, "the input size", 1, MAX_WIDTH)
         if self.activation not in ACTIVATIONS:
             raise VaesslError(f"activation must be one of {', '.join(ACTIVATIONS)}, got {self.activation!r}")
-        if not 0.0 <= self.kl_warmup <= 1.0:
-            raise VaesslError(f"kl_warmup is a fraction of training in [0, 1], got {self.kl_warmup}")
+        for name in ("kl_warmup", "classifier_warmup"):
+            if not 0.0 <= getattr(self, name) <= 1.0:
+                raise VaesslError(f"{name} is a fraction of training in [0, 1], got {getattr(self, name)}")
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -229,6 +233,8 @@ class ADGM(Classifies):
             lambda z: self.p_x.all_labels(a if skip else None, z, b).reshape(k, b, -1),
             lambda z: self.p_a.all_labels(None if skip else x_flat, z, b).reshape(k, b, -1),
             None if z_noise is None else z_noise.reshape(k * b, -1), w)
+        if state is not None and state.progress < self.config.classifier_warmup:
+            logits = logits.detach()               # the warm-up: q(y|a,x) weighs the bound, learns nothing from it
         q = torch.softmax(logits, dim=-1)
         entropy = categorical_entropy(logits)
         expected = (q * rows["ell"].reshape(k, b).t()).sum(-1)                         # sum_y q(y|a,x) l(x,y,a)
