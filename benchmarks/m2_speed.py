@@ -137,10 +137,18 @@ def pyro_commit(example: Path, given: str | None = None) -> str:
         return "unknown (not a git checkout)"
 
 
-def run_pyro(module: types.ModuleType, epochs: int, logfile: Path | None = None) -> list[dict]:
-    """Pyro's own ``main`` for ``epochs`` epochs, every epoch's inference timed (its accuracy passes are not)."""
+def run_pyro(module: types.ModuleType, epochs: int, logfile: Path | None = None,
+             printed: list[str] | None = None) -> list[dict]:
+    """Pyro's own ``main`` for ``epochs`` epochs, every epoch's inference timed (its accuracy passes are not);
+    the lines it prints (one per epoch, then its summary) are appended to ``printed``."""
     timings: list[dict] = []
     inner = module.run_inference_for_epoch
+    inner_print = module.print_and_log
+
+    def keep(logger, msg):
+        if printed is not None:
+            printed.append(str(msg))
+        inner_print(logger, msg)
 
     def timed(data_loaders, losses, periodic_interval_batches):
         start = time.perf_counter()
@@ -148,13 +156,13 @@ def run_pyro(module: types.ModuleType, epochs: int, logfile: Path | None = None)
         timings.append({"seconds": time.perf_counter() - start, "images": len(data_loaders["unsup"].dataset)})
         return out
 
-    module.run_inference_for_epoch = timed
+    module.run_inference_for_epoch, module.print_and_log = timed, keep
     module.MNISTCached.train_data_sup = None          # a fresh split on every call (the class caches it)
     args = argparse.Namespace(num_epochs=epochs, logfile=str(logfile) if logfile else None, **PYRO_SETTINGS)
     try:
         module.main(args)
     finally:
-        module.run_inference_for_epoch = inner
+        module.run_inference_for_epoch, module.print_and_log = inner, inner_print
     return timings
 
 
@@ -211,12 +219,12 @@ def pyro_accuracy(args, split, pyro_module) -> None:
     torch.set_num_threads(1)
     log = RESULTS / "pyro_m2_seed0.log"
     start = time.perf_counter()
-    timings = run_pyro(pyro_module, args.epochs, log)
-    text = log.read_text().splitlines()
-    last = text[-1] if text else ""
+    printed: list[str] = []
+    timings = run_pyro(pyro_module, args.epochs, log, printed)
+    last = printed[-1] if printed else ""
     row = {"method": "pyro ss_vae_M2.py", "commit": pyro_commit(args.pyro, args.pyro_commit), "settings": PYRO_SETTINGS,
            "epochs": args.epochs, "wall_seconds": time.perf_counter() - start,
-           "epoch_seconds": [t["seconds"] for t in timings], "final": last, "cpu": cpu_name(),
+           "epoch_seconds": [t["seconds"] for t in timings], "final": last, "printed": printed, "cpu": cpu_name(),
            "threads": 1, "torch": torch.__version__, "pyro": __import__("pyro").__version__}
     with open(RESULTS / "pyro_m2.jsonl", "a") as f:
         f.write(json.dumps(row) + "\n")

@@ -271,7 +271,7 @@ SEARCH: dict[str, list[tuple[str, dict, int]]] = {
                ("no VAE batch-norm", {"vae_batchnorm": False}, 10),
                ("lr 3e-4", {"lr": 3e-4}, 10), ("20 epochs", {}, 20),
                # issue 13 (M2 past Pyro's 93.2 %): longer training and a heavier classification term
-               ("50 epochs", {}, 50),
+               ("50 epochs", {}, 50), ("100 epochs", {}, 100),
                ("20 epochs, alpha 0.5 N (5 x the paper's)", {"alpha": 25000.0}, 20)],
     # m1m2: the first session's search ran these five with a separate script (benchmarks/results/m1m2_search.md
     # has its numbers and logs); listed here so that `search --variants m1m2/mlp` re-runs them with per-example bits
