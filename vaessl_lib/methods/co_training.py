@@ -34,7 +34,7 @@ import torch.nn.functional as F
 from ..augment import check_shift, random_shift
 from ..checkpoints import register_model
 from ..errors import VaesslError
-from ..models.base import Batch, Classifies, TrainState
+from ..models.base import Batch, Classifies, TrainState, evaluating
 from ..models.classifiers import ClassifierSpec
 from ..pseudo_labels import (PseudoLabelRounds, check_threshold, round_report, select_confident,
                              split_losses, with_pseudo_labelled)
@@ -116,13 +116,9 @@ class CoTraining(Classifies):
     @torch.no_grad()
     def pseudo_label_round(self, split) -> dict[str, float]:
         """A's confident pool predictions become B's pseudo-labels, and B's become A's."""
-        was = self.training
-        self.eval()
-        try:
+        with evaluating(self):
             xs = split.x_unlabeled
             la, lb = zip(*(self.view_logits(xs[i:i + 2048].to(self.mask_a.device)) for i in range(0, len(xs), 2048)))
-        finally:
-            self.train(was)
         conf_a, lab_a = select_confident(torch.softmax(torch.cat(la), -1), self.config.threshold)
         conf_b, lab_b = select_confident(torch.softmax(torch.cat(lb), -1), self.config.threshold)
         new_b = conf_a & (self.pseudo_b < 0)

@@ -45,7 +45,7 @@ from torch import nn
 from ..checks import MAX_LAYERS, MAX_WIDTH, whole
 from ..errors import VaesslError
 from ..losses import bernoulli_nll, categorical_entropy, gaussian_nll, kl_standard_normal, log_uniform_prior
-from .base import Batch, Classifies, TrainState
+from .base import Batch, Classifies, TrainState, evaluating
 from .cvae import hidden_stack
 
 ACTIVATIONS = ("relu", "softplus", "elu")
@@ -266,17 +266,13 @@ class ADGM(Classifies):
         if y.numel() and (y.min() < 0 or y.max() >= self.num_classes):
             raise VaesslError(f"labels must be in 0..{self.num_classes - 1}")
         z = torch.randn(len(y), self.config.latent, device=self.device) if z is None else z.to(self.device)
-        was = self.training
-        self.eval()
-        try:
+        with evaluating(self):
             if self.config.skip:
                 mu, logvar = _gaussian(self.p_a(None, z, y))
                 a = mu + torch.exp(0.5 * logvar) * torch.randn_like(mu)
                 out = self.p_x(a, z, y)
             else:
                 out = self.p_x(None, z, y)
-        finally:
-            self.train(was)
         return torch.sigmoid(out).reshape(-1, 1, 28, 28).cpu()
 
 

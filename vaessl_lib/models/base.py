@@ -7,8 +7,9 @@ Also the interface the one training loop (:mod:`vaessl_lib.train`) relies on:
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Iterator
 
 import numpy as np
 import torch
@@ -72,6 +73,18 @@ def as_images(x: Any, name: str = "x") -> torch.Tensor:
     return x.float()
 
 
+@contextlib.contextmanager
+def evaluating(model: nn.Module) -> Iterator[nn.Module]:
+    """Evaluation mode for the block (batch-norm on its running statistics, no dropout), and the model's
+    own mode back afterwards, also when the block raises."""
+    was = model.training
+    model.eval()
+    try:
+        yield model
+    finally:
+        model.train(was)
+
+
 class Classifies(nn.Module):
     """Mixin for models with a classifier q(y|x): ``logits`` -> ``predict_proba`` / ``predict``."""
 
@@ -88,13 +101,9 @@ class Classifies(nn.Module):
     def predict_proba(self, x: Any, batch_size: int = 2048) -> torch.Tensor:
         """Class probabilities q(y|x), shape (N, num_classes), rows summing to 1 (on the CPU)."""
         x = as_images(x)
-        was_training = self.training
-        self.eval()
-        try:
+        with evaluating(self):
             out = [torch.softmax(self.logits(x[i:i + batch_size].to(self.device)), dim=-1).cpu()
                    for i in range(0, len(x), batch_size)]
-        finally:
-            self.train(was_training)
         return torch.cat(out) if out else torch.zeros(0, self.num_classes)
 
     def predict(self, x: Any, batch_size: int = 2048) -> torch.Tensor:

@@ -33,7 +33,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from ..errors import VaesslError
-from .base import as_images
+from .base import as_images, evaluating
 
 
 @dataclass
@@ -284,13 +284,11 @@ class DDPM(nn.Module):
             y = y.to(self.device)
         elif guidance:
             raise VaesslError("classifier-free guidance needs labels")
-        was = self.training
-        self.eval()
         T = self.timesteps
         marks = sorted({round(T - i * T / max(1, return_steps - 1)) for i in range(return_steps)},
                        reverse=True) if return_steps > 1 else [0] * (return_steps == 1)
         snapshots = []
-        try:
+        with evaluating(self):
             x = torch.randn(n, 1, 28, 28, generator=generator).to(self.device)     # x_T ~ N(0, I)
             if T in marks:
                 snapshots.append(((x.clamp(-1, 1) + 1) / 2).cpu())
@@ -299,8 +297,6 @@ class DDPM(nn.Module):
                 x = self.p_sample(x, t, y, guidance, z)
                 if t in marks:
                     snapshots.append(((x.clamp(-1, 1) + 1) / 2).cpu())
-        finally:
-            self.train(was)
         self.last_evaluations = self.evaluations_per_sample(guidance, y is not None)
         images = ((x.clamp(-1, 1) + 1) / 2).cpu()
         if return_steps > 0:

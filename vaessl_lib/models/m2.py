@@ -36,7 +36,7 @@ from ..checks import MAX_LAYERS, MAX_WIDTH, whole
 from ..errors import VaesslError
 from ..losses import (bernoulli_nll, categorical_entropy, gaussian_nll, kl_standard_normal, log_uniform_prior,
                       negative_elbo)
-from .base import Batch, Classifies, TrainState
+from .base import Batch, Classifies, TrainState, evaluating
 from .classifiers import ClassifierSpec
 from .cvae import Decoder, Encoder
 
@@ -337,12 +337,8 @@ class M2(Classifies):
             raise VaesslError(f"labels must be in 0..{self.num_classes - 1}")
         if z is None:
             z = torch.randn(len(y), self.config.latent, device=self.device)
-        was = self.training
-        self.eval()
-        try:
+        with evaluating(self):
             out = self.decoder(z.to(self.device), F.one_hot(y, self.num_classes).float())
-        finally:
-            self.train(was)
         if self.config.likelihood == "gaussian":    # features, not images: the mean of p(x|z,y)
             return out.chunk(2, dim=-1)[0].cpu()
         return torch.sigmoid(out).reshape(-1, 1, 28, 28).cpu()
