@@ -150,9 +150,9 @@ def train_job(job: dict, method: str, clf, over: dict, score_test: bool) -> dict
     from vaessl_lib.models.classifiers import ClassifierSpec
 
     clf = ClassifierSpec(clf[0], dropout=clf[1]) if clf else None
-    # every epoch is saved in partial/<run>/ (train_method's resume file): a run cut off by the end of a
-    # session goes on from its last epoch when the same command is run again, and its folder is removed
-    # once its row is written
+    # every epoch is saved in partial/<run>/ (train_method's resume file; git-ignored, tens of MB): a run
+    # cut off (a session's end, an interrupt) goes on from its last epoch when the same command is run again
+    # in the same checkout, and its folder is removed once its row is written
     folder = partial_dir(job)
     resume = (folder / "resume.pt").is_file()
     t0 = time.perf_counter()
@@ -318,7 +318,7 @@ def search(args: argparse.Namespace) -> None:
                            labels=setting.get("labels", args.labels), seed=seed, noise=setting.get("noise", 0.0),
                            epochs=epochs, threads=args.threads, jobs=args.jobs, device=args.device,
                            protocol=PROTOCOL)
-                if job_key(job) not in done:
+                if job_key(job) not in done and (not args.candidates or any(c in label for c in args.candidates)):
                     jobs.append(job)
     jobs.sort(key=lambda j: -(j["epochs"] * SEARCH_COST.get(j["variant"], 1)))   # the longest first
     run_jobs(path, jobs, len(done), search_job, args.jobs,
@@ -561,6 +561,8 @@ def main() -> None:
     se.add_argument("--labels", type=int, default=100)
     se.add_argument("--seeds", nargs="*", type=int, default=[0])
     se.add_argument("--variants", nargs="*", choices=list(SEARCH), default=None)
+    se.add_argument("--candidates", nargs="*", default=None,
+                    help="only the candidates whose label contains one of these strings (default: every one)")
     se.add_argument("--jobs", type=int, default=1)
     se.add_argument("--threads", type=int, default=1)
     se.add_argument("--device", default="cpu")
