@@ -368,8 +368,9 @@ def search_report(args: argparse.Namespace) -> str:
         stab, regret = {}, {}
         for m in (1000, 100):
             stab[m], regret[m] = choice_stability(seed0, m) if same_seed and len(seed0) > 1 else ({}, float("nan"))
-        regrets.append(f"{variant}: {regret[1000]:.2f} points with 1,000 validation images, "
-                       f"{regret[100]:.2f} with 100")
+        if stab[1000]:          # a choice between two or more candidates run on one seed
+            regrets.append(f"{variant}: {regret[1000]:.2f} points with 1,000 validation images, "
+                           f"{regret[100]:.2f} with 100")
         def share(m: int, c: str) -> str:
             return f"{stab[m][c]:.0%}" if c in stab[m] else "-"
 
