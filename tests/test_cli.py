@@ -85,7 +85,7 @@ def test_bad_input_gets_one_line_and_nonzero_exit(tmp_path, args, needle):
 
 
 @pytest.mark.parametrize("method", ["supervised", "self-training", "co-training", "co-teaching", "pi", "ladder",
-                                    "m2", "m2-pseudo", "m1m2", "notes"])
+                                    "m2", "m2-pseudo", "m1m2", "adgm", "sdgm", "notes"])
 def test_every_method_is_selectable_from_the_command_line(tmp_path, method):
     extra = ["--label-noise", "0.2"] if method == "co-teaching" else []
     proc = cli("train", "--method", method, "--dataset", "mnist-5k", "--labels", "100", "--epochs", "0",
@@ -100,6 +100,9 @@ def test_every_method_is_selectable_from_the_command_line(tmp_path, method):
     (["--method", "co-training", "--view", "diagonal"], "unknown view split 'diagonal'"),
     (["--method", "self-training", "--threshold", "1.5"], r"confidence in \(0, 1\)"),
     (["--method", "co-teaching", "--label-noise", "1.0"], r"label noise rate must be in \[0, 1\)"),
+    (["--method", "adgm", "--classifier", "cnn"], "own classifier q\\(y\\|a,x\\)"),
+    (["--method", "sdgm", "--threshold", "0.9"], "--threshold applies to --method"),
+    (["--method", "pi", "--alpha", "100"], "--alpha applies to --method m2, m1m2, adgm, sdgm only"),
 ])
 def test_bad_method_settings_get_one_line_errors(tmp_path, args, message):
     proc = cli("train", *args, "--epochs", "0", "--out", str(tmp_path), "--no-progress")
