@@ -27,6 +27,14 @@ def whole(value: object, name: str, low: int = 0, high: int | None = None) -> in
     return int(value)
 
 
+def training_fractions(config: object, *names: str) -> None:
+    """Each named field of ``config`` is a fraction of training in [0, 1] (warm-up lengths and the like)."""
+    for name in names:
+        value = getattr(config, name)
+        if not 0.0 <= value <= 1.0:
+            raise VaesslError(f"{name} is a fraction of training in [0, 1], got {value}")
+
+
 def number(value: object, name: str, low: float, high: float, low_open: bool = False,
            high_open: bool = False) -> float:
     """A finite real number in the interval from ``low`` to ``high`` (open ends as asked)."""

@@ -52,7 +52,7 @@ import numpy as np
 import torch
 
 from .data import SSLSplit
-from .checks import number, whole
+from .checks import number, training_fractions, whole
 from .errors import VaesslError
 from .models.base import Batch, Classifies, TrainState
 from .runtime import keep_freed_memory, progress_bar, resolve_device, seed_everything
@@ -88,8 +88,7 @@ class TrainConfig:
         number(self.weight_decay, "weight_decay", 0.0, 1.0)
         if self.schedule not in SCHEDULES:
             raise VaesslError(f"schedule must be one of {SCHEDULES}, got {self.schedule!r}")
-        if not 0.0 <= self.lr_rampdown <= 1.0:
-            raise VaesslError(f"lr_rampdown is a fraction of training in [0, 1], got {self.lr_rampdown}")
+        training_fractions(self, "lr_rampdown")
 
     def to_dict(self) -> dict:
         return asdict(self)

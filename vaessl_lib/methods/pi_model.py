@@ -27,6 +27,7 @@ import torch.nn.functional as F
 
 from ..augment import check_shift, random_shift
 from ..checkpoints import register_model
+from ..checks import training_fractions
 from ..errors import VaesslError
 from ..models.base import Batch, Classifies, TrainState
 from ..models.classifiers import ClassifierSpec
@@ -55,8 +56,7 @@ class PiConfig:
             self.classifier = ClassifierSpec(**self.classifier)
         if self.w_max < 0:
             raise VaesslError(f"w_max must be non-negative, got {self.w_max}")
-        if not 0.0 <= self.rampup <= 1.0:
-            raise VaesslError(f"rampup is a fraction of training in [0, 1], got {self.rampup}")
+        training_fractions(self, "rampup")
         check_shift(self.shift)
 
     def to_dict(self) -> dict:

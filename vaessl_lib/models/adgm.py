@@ -42,7 +42,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from ..checks import MAX_LAYERS, MAX_WIDTH, whole
+from ..checks import MAX_LAYERS, MAX_WIDTH, training_fractions, whole
 from ..errors import VaesslError
 from ..losses import bernoulli_nll, categorical_entropy, gaussian_nll, kl_standard_normal, log_uniform_prior
 from .base import Batch, Classifies, TrainState, evaluating
@@ -85,9 +85,7 @@ class ADGMConfig:
         whole(self.x_dim, "the input size", 1, MAX_WIDTH)
         if self.activation not in ACTIVATIONS:
             raise VaesslError(f"activation must be one of {', '.join(ACTIVATIONS)}, got {self.activation!r}")
-        for name in ("kl_warmup", "classifier_warmup"):
-            if not 0.0 <= getattr(self, name) <= 1.0:
-                raise VaesslError(f"{name} is a fraction of training in [0, 1], got {getattr(self, name)}")
+        training_fractions(self, "kl_warmup", "classifier_warmup")
 
     def to_dict(self) -> dict:
         return asdict(self)

@@ -32,7 +32,7 @@ from dataclasses import asdict, dataclass, field
 import torch
 import torch.nn.functional as F
 
-from ..checks import MAX_LAYERS, MAX_WIDTH, whole
+from ..checks import MAX_LAYERS, MAX_WIDTH, training_fractions, whole
 from ..errors import VaesslError
 from ..losses import (bernoulli_nll, categorical_entropy, gaussian_nll, kl_standard_normal, log_uniform_prior,
                       negative_elbo)
@@ -94,9 +94,7 @@ class M2Config:
             raise VaesslError(f"entropy must be one of {ENTROPY_SIGNS}, got {self.entropy!r}")
         if self.reduction not in ("mean", "sum"):
             raise VaesslError(f"reduction must be 'mean' or 'sum', got {self.reduction!r}")
-        for name in ("kl_warmup", "classifier_warmup"):
-            if not 0.0 <= getattr(self, name) <= 1.0:
-                raise VaesslError(f"{name} is a fraction of training in [0, 1], got {getattr(self, name)}")
+        training_fractions(self, "kl_warmup", "classifier_warmup")
         whole(self.hidden, "M2's hidden width", 1, MAX_WIDTH)
         whole(self.latent, "M2's latent size", 1, MAX_WIDTH)
         whole(self.layers, "M2's number of hidden layers", 1, MAX_LAYERS)
