@@ -164,20 +164,29 @@ def build_parser() -> argparse.ArgumentParser:
                      help="write everything under DIR instead of the book's own folders")
 
     gr = sub.add_parser("grade", help="grade a folder of submitted exercise notebooks into a CSV",
-                        description="Run every submitted notebook under SUBMISSIONS against its assignment's "
-                                    "autograder (visible and hidden tests, no Docker) and write one CSV row per "
-                                    "student and assignment with each question's score.")
+                        description="Run every submitted notebook under SUBMISSIONS in a walled-in kernel of its "
+                                    "own, run its assignment's visible and hidden tests in the grader (never in "
+                                    "the student's kernel), and write one CSV row per notebook with each "
+                                    "question's score (its points when all its tests pass, else 0). Exits with "
+                                    "status 1 when a row has an error, unless --allow-errors.")
     gr.add_argument("submissions", metavar="SUBMISSIONS",
                     help="folder of notebooks: SUBMISSIONS/<student>/<assignment>.ipynb or "
-                         "SUBMISSIONS/<student>_<assignment>.ipynb")
+                         "SUBMISSIONS/<student>_<assignment>.ipynb (Colab's 'Copy of' and Canvas/Moodle "
+                         "download names are understood)")
     gr.add_argument("--out", default="grades.csv", metavar="CSV", help="where to write the scores (default: grades.csv)")
     src = gr.add_mutually_exclusive_group()
     src.add_argument("--masters", default=None, metavar="DIR",
-                     help="build the autograders from these master notebooks (default: exercises)")
+                     help="grade with the tests of these master notebooks (default: exercises)")
     src.add_argument("--autograders", default=None, metavar="DIR",
                      help="folder of <assignment>.zip autograders written by 'assign' (e.g. _build/exercises/autograder)")
+    gr.add_argument("--jobs", type=_positive_int, default=1, metavar="N",
+                    help="grade N notebooks at a time (default: 1; one CPU core each)")
+    gr.add_argument("--timeout", type=_positive_float, default=300.0, metavar="S",
+                    help="stop a notebook after S seconds of running and testing (default: 300): a timeout row")
+    gr.add_argument("--allow-errors", action="store_true",
+                    help="exit with status 0 even when some rows have errors")
     gr.add_argument("--strict", action="store_true",
-                    help="a cell that raises makes the notebook an error row instead of being skipped (for CI)")
+                    help="kept for old scripts: errors always make the status 1 now (see --allow-errors)")
     gr.add_argument("--no-progress", action="store_true", help="hide the progress bar")
     return parser
 
@@ -201,19 +210,12 @@ def _assign(args: argparse.Namespace) -> int:
 
 
 def _grade(args: argparse.Namespace) -> int:
-    import tempfile
+    from .grading import grade_folder, with_temporary_masters
 
-    from .grading import autograders_from, build_autograders, grade_folder
-
-    with tempfile.TemporaryDirectory() as tmp:
-        if args.autograders:
-            zips = autograders_from(args.autograders)
-        else:
-            print(f"building the autograders from {args.masters or 'exercises'}/", flush=True)
-            zips = build_autograders(args.masters or "exercises", tmp)
-        grades = grade_folder(args.submissions, zips, args.out, strict=args.strict,
+    with with_temporary_masters(args.masters, args.autograders) as masters:
+        grades = grade_folder(args.submissions, masters, args.out, jobs=args.jobs, timeout=args.timeout,
                               log=lambda line: print(line, flush=True), progress=not args.no_progress)
-    return 1 if args.strict and any(g.error for g in grades) else 0
+    return 1 if any(g.error for g in grades) and not args.allow_errors else 0
 
 
 def _method_overrides(args: argparse.Namespace) -> dict:
