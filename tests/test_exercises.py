@@ -3,7 +3,7 @@
 The slow test at the end is the CI check the exercises promise: it grades, with the documented command,
 every master's solution edition (must score 100%), every student edition with its stubs untouched (must
 run to the end and score 0), and every master with each answer replaced by a deliberately wrong one (each
-``grader.check(q).passed_all`` must be False and each question must score below full marks).
+question must score 0).  ``tests/test_grading.py`` tests the grader itself (rows, names, attacks).
 """
 
 from __future__ import annotations
@@ -19,7 +19,6 @@ from vaessl_lib import VaesslError
 from vaessl_lib.assign import KINDS, Layout, solution_as_shown, assign, read_master, wrong_answer_notebook
 from vaessl_lib import exercises
 from vaessl_lib.exercises import TESTS_ROOT, assignments, grader_for
-from vaessl_lib.grading import Grade, Submission, find_submissions, write_csv
 from vaessl_lib.release import colab_url, pip_spec
 
 from test_cli import cli
@@ -207,52 +206,15 @@ def test_read_master_parses_questions_and_says_what_a_question_lacks(tmp_path):
         read_master(_master(tmp_path, _question(prompt="**Question 2 (implement).** Write f.")))
 
 
-def test_wrong_answer_notebook_swaps_answers_and_asserts_after_each_check(tmp_path):
+def test_wrong_answer_notebook_swaps_the_answers_and_nothing_else(tmp_path):
     master = read_master(_master(tmp_path, _question()))
     v = nbformat.v4
     solution = v.new_notebook(cells=[
         v.new_code_cell("def f(x):\n    return x", metadata={"tags": ["otter_assign_solution_cell"]}),
         v.new_code_cell('grader.check("q1")')])
     wrong = wrong_answer_notebook(solution, master)
-    assert [c.source for c in wrong.cells] == [
-        "def f(x):\n    return 0", 'grader.check("q1")',
-        '_result = grader.check("q1")\nassert not _result.passed_all, "the wrong answer to q1 passed its checks"']
+    assert [c.source for c in wrong.cells] == ["def f(x):\n    return 0", 'grader.check("q1")']
     assert solution.cells[0].source == "def f(x):\n    return x"      # the original is untouched
-
-
-# ------------------------------------------------------------------------------------------------ grading
-def _nb(path: Path, assignment: str | None) -> Path:
-    nb = nbformat.v4.new_notebook()
-    if assignment:
-        nb.metadata["otter"] = {"assignment_name": assignment}
-    path.parent.mkdir(parents=True, exist_ok=True)
-    nbformat.write(nb, path)
-    return path
-
-
-def test_find_submissions_tells_student_and_assignment_from_folders_names_and_metadata(tmp_path):
-    known = ["vae_intuition_exercises", "limits_exercises"]
-    _nb(tmp_path / "alice" / "Copy of homework.ipynb", "limits_exercises")
-    _nb(tmp_path / "bob_vae_intuition_exercises.ipynb", None)
-    _nb(tmp_path / "carol-limits_exercises (1).ipynb", "limits_exercises")
-    _nb(tmp_path / "alice" / ".ipynb_checkpoints" / "x-checkpoint.ipynb", "limits_exercises")
-    _nb(tmp_path / "stray.ipynb", "something_else")
-    found, unknown = find_submissions(tmp_path, known)
-    got = sorted((s.student, s.assignment) for s in found)
-    assert got == [("alice", "limits_exercises"), ("bob", "vae_intuition_exercises"), ("carol", "limits_exercises")]
-    assert [p.name for p in unknown] == ["stray.ipynb"]
-    with pytest.raises(VaesslError, match="is not a folder"):
-        find_submissions(tmp_path / "missing", known)
-
-
-def test_csv_has_a_row_per_student_and_assignment_and_a_column_per_question(tmp_path):
-    grades = [Grade(Submission("bob", "a", Path("b.ipynb")), {"q2": 1, "q10": 0.5}, {"q2": 1, "q10": 1}),
-              Grade(Submission("alice", "a", Path("a.ipynb")), {}, {}, error="CellExecutionError: NameError: x")]
-    write_csv(grades, tmp_path / "g.csv")
-    rows = list(csv.reader((tmp_path / "g.csv").open()))
-    assert rows[0] == ["student", "assignment", "file", "q2", "q10", "total", "possible", "percent", "error"]
-    assert rows[1] == ["alice", "a", "a.ipynb", "", "", "0", "0", "0.0", "CellExecutionError: NameError: x"]
-    assert rows[2] == ["bob", "a", "b.ipynb", "1", "0.5", "1.5", "2", "75.0", ""]
 
 
 def test_cli_errors_are_one_line(tmp_path):
@@ -268,8 +230,8 @@ def test_cli_errors_are_one_line(tmp_path):
 
 
 # --------------------------------------------------------------------------- the CI check: grade them all
-def test_masters_score_full_marks_stubs_score_zero_and_wrong_answers_fail(assigned, tmp_path):
-    """With the instructor's command: ``python -m vaessl_lib grade SUBMISSIONS --autograders ... --strict``."""
+def test_masters_score_full_marks_stubs_score_zero_and_wrong_answers_score_zero(assigned, tmp_path):
+    """With the instructor's command: ``python -m vaessl_lib grade SUBMISSIONS --autograders ... --jobs 2``."""
     layout, masters = assigned
     subs = tmp_path / "submissions"
     for student in ("alice", "bob", "carol"):
@@ -281,7 +243,7 @@ def test_masters_score_full_marks_stubs_score_zero_and_wrong_answers_fail(assign
         nbformat.write(wrong_answer_notebook(solution, master), subs / "carol" / f"{name}.ipynb")
     out = tmp_path / "grades.csv"
     res = cli("grade", str(subs), "--autograders", str(layout.build / "autograder"), "--out", str(out),
-               "--strict", "--no-progress")
+              "--jobs", "2", "--no-progress")
     rows = list(csv.DictReader(out.open())) if out.exists() else []
     errors = [(r["student"], r["assignment"], r["error"]) for r in rows if r["error"]]
     assert res.returncode == 0 and not errors, f"{errors}\n{res.stdout[-3000:]}\n{res.stderr[-3000:]}"
@@ -293,4 +255,5 @@ def test_masters_score_full_marks_stubs_score_zero_and_wrong_answers_fail(assign
         assert full["percent"] == "100.0", (name, full)
         assert float(full["possible"]) == sum(q.points for q in master.questions)
         assert all(float(stub[q]) == 0 for q in questions), (name, stub)
-        assert all(float(wrong[q]) < float(full[q]) for q in questions), (name, wrong)
+        # a deliberately wrong answer earns nothing: no points for the right format alone
+        assert all(float(wrong[q]) == 0 for q in questions), (name, wrong)

@@ -93,7 +93,7 @@ class Kernel:
             return {"ok": False, "error": f"{request['name']} is not a function in the notebook"}
         args, kwargs = wire.decode(request["args"]), wire.decode(request["kwargs"])
         torch.set_rng_state(request["rng"])
-        inputs = [t for t in _tensors((args, kwargs)) if t.requires_grad]
+        inputs = [t for t in wire.leaves((args, kwargs)) if t.requires_grad]
         try:
             with torch.set_grad_enabled(bool(request["grad"])):
                 value = fn(*args, **kwargs)
@@ -101,7 +101,7 @@ class Kernel:
             return {"ok": False, "error": _one_line(exc), "rng": torch.get_rng_state()}
         reply = {"ok": True, "value": wire.encode(value), "args": wire.encode((args, kwargs)),
                  "rng": torch.get_rng_state()}
-        outputs = [t for t in _tensors(value) if t.requires_grad] if inputs else []
+        outputs = [t for t in wire.leaves(value) if t.requires_grad] if inputs else []
         if outputs:
             self.next_id += 1
             self.graphs[self.next_id] = (inputs, outputs)
@@ -121,21 +121,6 @@ class Kernel:
         except BaseException as exc:
             return {"ok": False, "error": _one_line(exc)}
         return {"ok": True, "grads": [None if g is None else g.detach().clone() for g in grads]}
-
-
-def _tensors(value, depth: int = 0) -> list:
-    """Every tensor in a (nested) value, in a fixed order (the order both sides flatten in)."""
-    import torch
-
-    if depth > 50:
-        return []
-    if isinstance(value, torch.Tensor):
-        return [value]
-    if isinstance(value, (list, tuple)):
-        return [t for v in value for t in _tensors(v, depth + 1)]
-    if isinstance(value, dict):
-        return [t for v in value.values() for t in _tensors(v, depth + 1)]
-    return []
 
 
 def main(argv: list[str]) -> int:

@@ -148,6 +148,19 @@ def decode(value: Any) -> Any:
     return {k: decode(v) for k, v in value.items()}
 
 
+def leaves(value: Any, kinds: tuple[type, ...] = (torch.Tensor,), depth: int = 0) -> list:
+    """The objects of ``kinds`` in a (nested) value, in one fixed order (both sides flatten alike)."""
+    if depth > 50:
+        return []
+    if isinstance(value, kinds):
+        return [value]
+    if isinstance(value, (list, tuple)):
+        return [t for v in value for t in leaves(v, kinds, depth + 1)]
+    if isinstance(value, dict):
+        return [t for v in value.values() for t in leaves(v, kinds, depth + 1)]
+    return []
+
+
 # ------------------------------------------------------------------------------------------------ messages
 def dumps(message: Any) -> bytes:
     buf = io.BytesIO()
