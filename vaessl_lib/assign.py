@@ -10,13 +10,26 @@ notebook with solutions and tests) it runs ``otter assign`` and writes
 * ``notebooks/exercises/<name>.ipynb``: the student edition (stubs, check cells, no solutions);
 * ``vaessl_lib/exercise_tests/<name>/q*.py``: the visible tests, shipped in the package so that
   ``grader.check`` works in Colab with nothing beside the notebook;
-* ``book/exercises/<name>.md``: the book's page of those exercises (sphinx-exercise directives;
-  the solutions are dropped from the student edition of the book and are drop-downs in the
-  instructor edition);
-* ``_build/exercises/autograder/<name>.zip``: otter's autograder, visible *and hidden* tests;
+* ``book/exercises/<name>.md``: the book's page of those exercises, *student edition*: the exercises
+  (sphinx-exercise directives) and no solution;
+* ``_build/exercises/autograder/<name>.zip``: otter's autograder, visible *and hidden* tests, for
+  ``otter grade`` (Docker) and Gradescope, with the master inside (``vaessl_master.ipynb``: the rubric
+  of ``python -m vaessl_lib grade --autograders``);
 * ``_build/exercises/solutions/<name>.ipynb``: the solution edition that the autograder must score 100%.
 
 ``--out DIR`` writes all of these under ``DIR`` instead (for private masters).
+
+Nothing a student can reach holds a solution or a hidden test: not the student notebooks, not the
+package's visible tests, not the committed pages (``assign`` checks its products against
+:func:`secrets` before it writes them).  The instructor edition of the book gets its pages, the same
+with each solution and its explanation as a drop-down, from :func:`instructor_page`, which
+``tools/editions.py`` calls while Sphinx reads the page: they exist only inside the instructor build.
+
+The autograders are built from a temporary copy of each master whose ASSIGNMENT CONFIG gets
+``requirements`` (:func:`autograder_requirements`: this package at the book's release with its
+``exercises`` extra, and torch/torchvision from PyTorch's CPU wheels) and ``python_version``, and whose
+questions get ``all_or_nothing: true`` (a question's points only when all its tests pass, on every
+grader); the masters themselves are left as they are.
 
 Besides otter's own cells, a master may follow each ``# END QUESTION`` with a raw
 cell for this tool::
@@ -43,6 +56,7 @@ import io
 import re
 import shutil
 import tempfile
+import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -50,7 +64,7 @@ import yaml
 
 from .errors import VaesslError
 from .exercises import INSTALL_HINT
-from .release import colab_url
+from .release import colab_url, pip_spec
 
 KINDS = ("implement", "predict", "numeric")
 QUESTION_LEAD = re.compile(r"^\*\*Question \d+ \([^)]*\)\.\*\*\s*")   # how every prompt starts
@@ -58,6 +72,12 @@ KIND_LABELS = {"implement": "implement", "predict": "predict, then run", "numeri
 REQUIRED_CONFIG = {"init_cell": False, "export_cell": False, "run_tests": False,
                    "tests": {"files": True, "ok_format": False}}
 _MARKER = re.compile(r"^\s*#\s*(BEGIN|END)\s+(QUESTION|SOLUTION|TESTS|PROMPT)\b(.*)$", re.S | re.I)
+# what the autograders install besides otter-grader (Gradescope, `otter grade`): the package of this release,
+# and torch/torchvision as loosely as pyproject.toml declares them, CPU wheels (tests/test_autograder_zips.py)
+TORCH_CPU_INDEX = "https://download.pytorch.org/whl/cpu"
+AUTOGRADER_TORCH = ("torch>=2.1", "torchvision>=0.16")
+AUTOGRADER_PYTHON = "3.11"          # the Python that CI tests the package with
+
 _CHECK = re.compile(r"""^grader\.check\(["'](\w+)["']\)\s*$""")
 
 
@@ -76,6 +96,7 @@ class Question:
     wrong: str = ""
     public_tests: int = 0
     hidden_tests: int = 0
+    tests: list[tuple[str, bool]] = field(default_factory=list)   # (test cell's code, hidden?) in order
 
 
 @dataclass
@@ -171,6 +192,7 @@ def read_master(path: str | Path) -> Master:
                 hidden = bool(re.match(r"\s*#\s*hidden\b", text.splitlines()[0], re.I))
                 question.hidden_tests += hidden
                 question.public_tests += not hidden
+                question.tests.append((text, hidden))
         elif cell.cell_type == "raw" and re.match(r"\s*#\s*IGNORE\b", text, re.I):
             notes = (yaml.safe_load(text.split("\n", 1)[1]) or {}).get("vaessl")
             if not notes:
@@ -241,8 +263,13 @@ def _clean_notebook(nb) -> None:
     nb.nbformat_minor = max(nb.nbformat_minor, 5)
 
 
-def render_page(master: Master, student_rel: str) -> str:
-    """The book page of a master's exercises (MyST, sphinx-exercise directives)."""
+def render_page(master: Master, student_rel: str, solutions: bool = False) -> str:
+    """The book page of a master's exercises (MyST, sphinx-exercise directives).
+
+    ``solutions=False`` (what ``assign`` writes to ``book/exercises/``): the student edition's page, with
+    no solution. ``solutions=True``: the instructor edition's, each solution and its explanation in a
+    ``{solution}`` drop-down under its exercise (:func:`instructor_page`); the rest is the same text.
+    """
     colab = colab_url(student_rel)
     total = sum(q.points for q in master.questions)
     lines = [
@@ -279,12 +306,149 @@ def render_page(master: Master, student_rel: str) -> str:
         ]
         if q.stub.strip():
             lines += ["```python", q.stub.strip("\n"), "```", ""]
-        lines += ["::::", "", f"::::{{solution}} {label}", ":class: dropdown", "",
-                  "```python", solution_as_shown(q.solution), "```", ""]
-        if q.explanation:
-            lines += [q.explanation, ""]
         lines += ["::::", ""]
+        if solutions:
+            lines += [f"::::{{solution}} {label}", ":class: dropdown", "",
+                      "```python", solution_as_shown(q.solution), "```", ""]
+            if q.explanation:
+                lines += [q.explanation, ""]
+            lines += ["::::", ""]
     return "\n".join(lines).rstrip() + "\n"
+
+
+def instructor_page(master_path: str | Path, student_notebook: str | Path,
+                    student_rel: str | None = None) -> str:
+    """The instructor edition's page of a master: its student page with the solutions as drop-downs.
+
+    The stubs shown under each exercise come from the student edition ``student_notebook`` (the one
+    ``assign`` wrote), so that the two pages differ only by their ``{solution}`` blocks.
+    ``tools/editions.py`` calls this while Sphinx reads ``book/exercises/<name>.md`` for the instructor
+    edition; the page is never written into the repository.
+    """
+    import nbformat
+
+    master = read_master(master_path)
+    stubs = _stubs(nbformat.read(student_notebook, as_version=4))
+    for q in master.questions:
+        q.stub = stubs.get(q.name, "")
+    rel = student_rel or f"notebooks/exercises/{Path(master_path).name}"
+    return render_page(master, rel, solutions=True)
+
+
+# ------------------------------------------------------------------------------------------------- secrets
+@dataclass(frozen=True)
+class Secret:
+    """A line that only the instructor may see: of a solution, a hidden test or a solution's explanation."""
+
+    assignment: str
+    question: str
+    what: str        # "solution" | "hidden test" | "explanation"
+    line: str
+
+
+_TRIVIAL = ("#", "def ", "import ", "from ", '"""', "'''", "@")
+
+
+def _stub_lines(solution: str) -> list[str]:
+    """The lines of a solution cell that otter keeps in the student's stub (outside the SOLUTION markers)."""
+    kept, inside = [], False
+    for ln in solution.splitlines():
+        if re.match(r"^\s*#\s*BEGIN SOLUTION\s*$", ln):
+            inside = True
+        elif re.match(r"^\s*#\s*END SOLUTION\s*$", ln):
+            inside = False
+        elif not inside and not re.search(r"#\s*SOLUTION\s*$", ln):
+            kept.append(ln)
+    return kept
+
+
+def _public_text(path: Path, master: Master) -> str:
+    """Everything of a master that its student edition may show: every cell but the configuration and
+    marker cells, this tool's notes, the solution cells and the hidden tests; plus the stubs' kept lines."""
+    import nbformat
+
+    secret_cells = {q.solution for q in master.questions} | {code for q in master.questions
+                                                              for code, hidden in q.tests if hidden}
+    nb = nbformat.read(path, as_version=4)
+    public = [_source(c) for c in nb.cells if c.cell_type != "raw" and _source(c) not in secret_cells]
+    public += [ln for q in master.questions for ln in _stub_lines(q.solution)]
+    return "\n".join(public)
+
+
+def secrets(masters: list[str | Path], public: str = "") -> list[Secret]:
+    """The distinctive lines of the masters' solutions, hidden tests and explanations.
+
+    A line counts when it is long enough to say something (12 characters; 30 for the prose of an
+    explanation), is no comment, ``def``, import, decorator or docstring quote, and occurs nowhere in what
+    a student may see anyway: the public cells of any of ``masters`` (prompts, visible tests, experiments,
+    the stubs' kept lines) or ``public`` (e.g. the chapter notebooks). A student edition that contains
+    one of these lines leaks a solution or a hidden test.
+    """
+    parsed = [(Path(p), read_master(p)) for p in masters]
+    shown = "\n".join([public, *(_public_text(p, m) for p, m in parsed)])
+    found: list[Secret] = []
+    for _, master in parsed:
+        for q in master.questions:
+            candidates = [("solution", ln) for ln in solution_as_shown(q.solution).splitlines()]
+            candidates += [("hidden test", ln) for code, hidden in q.tests if hidden for ln in code.splitlines()]
+            candidates += [("explanation", ln) for ln in q.explanation.splitlines()]
+            for what, ln in candidates:
+                ln = ln.strip()
+                if len(ln) < (30 if what == "explanation" else 12) or ln.startswith(_TRIVIAL) or ln in shown:
+                    continue
+                secret = Secret(master.name, q.name, what, ln)
+                if secret not in found:
+                    found.append(secret)
+    return found
+
+
+def leaks(text: str, found: list[Secret]) -> list[Secret]:
+    """The secrets whose line occurs in ``text``."""
+    return [s for s in found if s.line in text]
+
+
+def notebook_text(nb) -> str:
+    """A notebook's cells and text outputs as plain text (what a leak check searches, not its JSON)."""
+    parts = []
+    for cell in nb.cells:
+        parts.append(_source(cell))
+        for out in cell.get("outputs", []):
+            for value in [out.get("text", ""), *(out.get("data") or {}).values()]:
+                parts.append(value if isinstance(value, str) else "".join(map(str, value))
+                             if isinstance(value, list) else "")
+    return "\n".join(parts)
+
+
+# -------------------------------------------------------------------------------------- otter's autograder
+def autograder_requirements() -> list[str]:
+    """What an autograder installs besides otter-grader: what the exercise notebooks import.
+
+    This package at the book's release with its ``exercises`` extra (the checker), never ``main``; and
+    torch/torchvision as loosely as the package declares them, from PyTorch's CPU wheels (an autograder
+    has no GPU; pip prefers that index's ``+cpu`` builds to PyPI's CUDA ones).
+    """
+    return [f"--extra-index-url {TORCH_CPU_INDEX}", *AUTOGRADER_TORCH, pip_spec("exercises")]
+
+
+def _for_autograder(master: Path, folder: Path) -> Path:
+    """A copy of ``master`` in ``folder`` whose config names the autograder's requirements and Python and
+    whose questions are graded all or nothing (what a master sets itself is kept)."""
+    import nbformat
+
+    nb = nbformat.read(master, as_version=4)
+    config = yaml.safe_load(_source(nb.cells[0]).split("\n", 1)[1]) or {}
+    config.setdefault("requirements", autograder_requirements())
+    config.setdefault("python_version", AUTOGRADER_PYTHON)
+    nb.cells[0].source = "# ASSIGNMENT CONFIG\n" + yaml.safe_dump(config, sort_keys=False, width=1000)
+    for cell in nb.cells[1:]:
+        mark = _marker(cell)
+        if mark and mark[:2] == ("BEGIN", "QUESTION"):
+            cfg = yaml.safe_load(mark[2]) or {}
+            cfg.setdefault("all_or_nothing", True)
+            cell.source = "# BEGIN QUESTION\n" + yaml.safe_dump(cfg, sort_keys=False)
+    copy = folder / master.name
+    nbformat.write(nb, copy)
+    return copy
 
 
 def masters_in(folder: str | Path) -> list[Path]:
@@ -300,36 +464,49 @@ def assign(masters: str | Path, layout: Layout, log=print) -> list[Master]:
     """Run otter assign on every master in ``masters`` and write the products ``layout`` names."""
     import nbformat
 
+    from .grading import MASTER_IN_ZIP
+
     parsed = []
-    for path in masters_in(masters):
+    paths = masters_in(masters)
+    hidden = secrets(paths)
+    for path in paths:
         master = read_master(path)
         with tempfile.TemporaryDirectory() as tmp:
             result = Path(tmp) / "dist"
-            _run_otter_assign(path, result)
+            (Path(tmp) / "master").mkdir()
+            _run_otter_assign(_for_autograder(path, Path(tmp) / "master"), result)
             student = nbformat.read(result / "student" / path.name, as_version=4)
             stubs = _stubs(student)
             for q in master.questions:
                 q.stub = stubs.get(q.name, "")
             _clean_notebook(student)
+            visible = sorted((result / "student" / "tests").glob("*.py"))
+            page = render_page(master, f"{layout.student_url}/{path.name}")
+            leaked = leaks("\n".join([notebook_text(student), page, *(t.read_text() for t in visible)]), hidden)
+            if leaked:   # otter's stripping or the page let an answer through: write nothing a student could see
+                raise VaesslError(f"{path}: the student edition would show " + "; ".join(
+                    f"{s.question}'s {s.what} line {s.line!r}" for s in leaked[:5]))
             layout.student.mkdir(parents=True, exist_ok=True)
             nbformat.write(student, layout.student / path.name)
 
             tests = layout.tests / master.name
             shutil.rmtree(tests, ignore_errors=True)
             tests.mkdir(parents=True)
-            for test in sorted((result / "student" / "tests").glob("*.py")):
+            for test in visible:
                 shutil.copy(test, tests / test.name)
 
             for sub in ("autograder", "solutions"):
                 (layout.build / sub).mkdir(parents=True, exist_ok=True)
             (zipped,) = (result / "autograder").glob("*.zip")
-            shutil.copy(zipped, layout.build / "autograder" / f"{master.name}.zip")
+            autograder = layout.build / "autograder" / f"{master.name}.zip"
+            shutil.copy(zipped, autograder)
+            with zipfile.ZipFile(autograder, "a") as zf:   # the rubric of `grade --autograders` (grading.py)
+                zf.write(path, MASTER_IN_ZIP)
             solution = nbformat.read(result / "autograder" / path.name, as_version=4)
             _clean_notebook(solution)
             nbformat.write(solution, layout.build / "solutions" / path.name)
 
         layout.pages.mkdir(parents=True, exist_ok=True)
-        page = render_page(master, f"{layout.student_url}/{path.name}")
         (layout.pages / f"{master.name}.md").write_text(page)
         log(f"{master.name}: {len(master.questions)} questions, "
             f"{sum(q.points for q in master.questions):g} points -> {layout.student / path.name}")
@@ -338,33 +515,23 @@ def assign(masters: str | Path, layout: Layout, log=print) -> list[Master]:
 
 
 def wrong_answer_notebook(solution_nb, master: Master):
-    """The solution edition with every answer replaced by the master's deliberately wrong one.
-
-    After each ``grader.check("q")`` cell it adds ``assert not grader.check("q").passed_all``: graded
-    by the autograder (where ``grader`` runs the visible and hidden tests), the notebook runs to the end
-    only if every wrong answer fails its check, and each question then scores below full marks.
+    """The solution edition with every answer replaced by the master's deliberately wrong one, and
+    nothing else changed: graded, each question must score 0 (tests/test_exercises.py). A visible check
+    of a predict or numeric question looks at the answer's format only, so a wrong answer of the right
+    format passes it; the grade, with the hidden tests, does not.
     """
     import copy
 
-    import nbformat
-
     nb = copy.deepcopy(solution_nb)
     wrong = {q.name: q.wrong for q in master.questions}
-    cells, pending = [], []
+    pending = []
     for cell in nb.cells:
         if cell.cell_type == "code" and "otter_assign_solution_cell" in cell.metadata.get("tags", []):
             pending.append(cell)
-            cells.append(cell)
             continue
         check = _CHECK.match(_source(cell).strip()) if cell.cell_type == "code" else None
-        cells.append(cell)
         if check:
-            name = check.group(1)
             for answer in pending:
-                answer.source = wrong[name]
+                answer.source = wrong[check.group(1)]
             pending = []
-            cells.append(nbformat.v4.new_code_cell(
-                f'_result = grader.check("{name}")\n'
-                f'assert not _result.passed_all, "the wrong answer to {name} passed its checks"'))
-    nb.cells = cells
     return nb
