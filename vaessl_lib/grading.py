@@ -254,19 +254,34 @@ def grade_folder(submissions: str | Path, masters: dict[str, Path], out: str | P
             log(f"{sub.path}: error: {sub.problem}")
         else:
             todo.append(sub)
-    todo.sort(key=lambda s: (s.assignment, str(s.path)))   # each job meets few assignments in turn
+    # one queue per assignment: a job stays with its assignment while it has notebooks left, then takes the
+    # assignment with the most left that no other job is on, so that each reference is built about once
+    queues: dict[str, list[Submission]] = {}
+    for sub in sorted(todo, key=lambda s: (s.assignment, str(s.path))):
+        queues.setdefault(sub.assignment, []).append(sub)
     lock = threading.Lock()
-    queue = list(todo)
+    current: dict[int, str] = {}
     walls: set[str] = set()
+
+    def next_submission(slot: int) -> Submission | None:
+        with lock:
+            mine = current.get(slot)
+            if not queues.get(mine):
+                left = [a for a in queues if queues[a]]
+                if not left:
+                    return None
+                taken = set(current.values()) - {mine}
+                mine = max(left, key=lambda a: (a not in taken, len(queues[a]), a))
+                current[slot] = mine
+            return queues[mine].pop(0)
 
     def work(slot: int) -> None:
         judge: JudgeProcess | None = None
         try:
             while True:
-                with lock:
-                    if not queue:
-                        return
-                    sub = queue.pop(0)
+                sub = next_submission(slot)
+                if sub is None:
+                    return
                 if judge is None or judge.assignment != sub.assignment or not judge.alive:
                     if judge is not None:
                         judge.close()
