@@ -21,6 +21,7 @@ from vaessl_lib.sandbox import landlock_abi
 from test_cli import cli
 
 SECRET = "the-hidden-test-says-7"
+ESCAPE = "vaessl-test-escaped-process"
 
 
 def _master(folder: Path) -> Path:
@@ -184,8 +185,13 @@ def test_submissions_that_forge_read_loop_or_delete_get_honest_rows_and_harm_not
                 "    try:\n        stolen += open(p).read()\n    except OSError:\n        pass\n"
                 f"def double(x):\n    return 2 * x if {SECRET!r} in stolen else x\n"
                 "q2_prediction = 'b' if 'q2_prediction = \"b\"' in stolen else 'a'")
-    # loops forever
-    _submission(subs / "looper" / "demo_exercises.ipynb", "while True:\n    pass")
+    # loops forever, and leaves a process behind that detached itself from the kernel's process group
+    _submission(subs / "looper" / "demo_exercises.ipynb",
+                "import os, sys\n"
+                "if os.fork() == 0:\n    os.setsid()\n"
+                "    os.execv(sys.executable, [sys.executable, '-c', 'import time\\nwhile True: time.sleep(1)', "
+                f"{ESCAPE!r}])\n"
+                "while True:\n    pass")
     # deletes the other submissions, the masters and the grader's output, and kills its grader
     _submission(subs / "vandal" / "demo_exercises.ipynb",
                 "import os, shutil, signal\n"
@@ -202,10 +208,22 @@ def test_submissions_that_forge_read_loop_or_delete_get_honest_rows_and_harm_not
     assert (by["alice"]["q1"], by["alice"]["q2"], by["alice"]["error"]) == ("2", "1", "")
     assert (by["forger"]["total"], by["forger"]["error"]) == ("0", "")
     assert by["looper"]["error"].startswith("timeout: stopped after 30 s") and by["looper"]["total"] == "0"
+    assert not _running(ESCAPE), "a process the looper detached outlived its notebook"
     assert by["vandal"]["q1"] == "2"            # its answer is right; its attacks changed nothing
     if landlock_abi() or (hasattr(os, "geteuid") and os.geteuid() == 0 and not _world_readable(master)):
         assert by["reader"]["total"] == "0", by["reader"]
     assert res.returncode == 1 and "timeout" in res.stdout   # a timeout row is an error: the status says so
+
+
+def _running(marker: str) -> list[int]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        try:
+            if entry.name.isdigit() and marker.encode() in (entry / "cmdline").read_bytes():
+                found.append(int(entry.name))
+        except OSError:
+            pass
+    return found
 
 
 def _world_readable(path: Path) -> bool:

@@ -30,6 +30,7 @@ import inspect
 import io
 import json
 import os
+import secrets
 import shutil
 import signal
 import subprocess
@@ -43,7 +44,7 @@ from typing import Any
 import torch
 
 from . import wire
-from .sandbox import FIRST_UID, kill_uid
+from .sandbox import FIRST_UID, MARK, kill_leftovers
 
 MAX_NOTEBOOK = 64 * 2**20   # a submitted file over 64 MiB is refused unread
 
@@ -142,6 +143,8 @@ class KernelProcess:
                "TMPDIR": str(self.workdir), "MPLCONFIGDIR": str(self.workdir), "MPLBACKEND": "Agg",
                "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "PYTHONHASHSEED": "0",
                "PYDEVD_DISABLE_FILE_VALIDATION": "1"}
+        self.token = secrets.token_hex(16)
+        env[MARK] = self.token
         for key in ("VAESSL_DATA", "PYTHONPATH", "LANG", "LC_ALL"):
             if key in os.environ:
                 env[key] = os.environ[key]
@@ -181,8 +184,7 @@ class KernelProcess:
             os.killpg(self.proc.pid, signal.SIGKILL)
         with contextlib.suppress(subprocess.TimeoutExpired):
             self.proc.wait(timeout=10)
-        if self.uid is not None:   # whatever it started, in whatever process group
-            kill_uid(self.uid)
+        kill_leftovers(self.uid, self.token)   # whatever it started, in whatever process group
         os.close(self.read_fd)
         shutil.rmtree(self.workdir, ignore_errors=True)
 

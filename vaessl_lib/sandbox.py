@@ -11,6 +11,10 @@ student wrote.  What it sets, each where the machine allows it:
 * **Another user** when the grader runs as root (CI, containers, Colab): the kernel runs as an unprivileged
   uid of its own (one per parallel job), so it owns nothing outside its folder; afterwards the grader kills
   every process of that uid, including any that left the process group.
+* **A mark**: every kernel starts with a token of its own in its environment (:data:`MARK`); afterwards
+  the grader kills every process that still carries it, so a child that detached itself from the process
+  group does not outlive its notebook (one that also clears its environment can, where the grader is not
+  root).
 * **Limits**: no core files, at most 1 GiB per file written.
 
 What is left and where (see the README): without Landlock (macOS, Windows, old kernels) a submission can
@@ -176,20 +180,29 @@ def _others_can_read(path: Path) -> bool:
         return False
 
 
-def kill_uid(uid: int) -> int:
-    """SIGKILL every process of ``uid`` (root only; the sandboxed kernels' own uids); how many."""
+MARK = "VAESSL_KERNEL"   # an environment variable every submission kernel starts with: a token of its own
+
+
+def kill_leftovers(uid: int | None, token: str) -> int:
+    """SIGKILL what a kernel left behind, in or out of its process group: every process of ``uid`` (the
+    kernel's own user, when the grader is root) and every process whose environment still carries the
+    kernel's ``token`` (a child that detached itself keeps it); how many."""
     import signal
 
+    marker = f"{MARK}={token}".encode()
     killed = 0
     for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
+        if not entry.name.isdigit() or int(entry.name) == os.getpid():
             continue
         try:
             status = (entry / "status").read_text()
-        except OSError:
+            line = next((ln for ln in status.splitlines() if ln.startswith("Uid:")), "")
+            mine = uid is not None and line.split()[1:2] == [str(uid)]
+            if not mine:
+                mine = marker in (entry / "environ").read_bytes().split(b"\0")
+        except (OSError, ValueError):
             continue
-        line = next((ln for ln in status.splitlines() if ln.startswith("Uid:")), "")
-        if line.split()[1:2] == [str(uid)]:
+        if mine:
             try:
                 os.kill(int(entry.name), signal.SIGKILL)
                 killed += 1
