@@ -30,7 +30,7 @@ def build_class(folder: Path, copies: int) -> tuple[Path, int]:
     """Submissions of every kind for every master, and the autograders they are graded with."""
     import nbformat
 
-    from vaessl_lib.assign import Layout, assign, wrong_answer_notebook
+    from vaessl_lib.course.assign import Layout, assign, wrong_answer_notebook
 
     layout = Layout.under(folder / "assigned")
     masters = assign(ROOT / "exercises", layout, log=lambda line: None)

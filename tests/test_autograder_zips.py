@@ -5,7 +5,7 @@ each question all or nothing.
 otter 7 puts an assignment's ``requirements`` into the pip section of the zip's ``environment.yml``,
 which its ``setup.sh`` installs (``mamba env create``) before any notebook is graded; without them every
 ``from vaessl_lib ...`` of a notebook fails there. ``assign`` adds them, and ``all_or_nothing: true`` per
-question, to a temporary copy of each master (``vaessl_lib.assign._for_autograder``).
+question, to a temporary copy of each master (``vaessl_lib.course.assign._for_autograder``).
 """
 
 from __future__ import annotations
@@ -24,9 +24,9 @@ import nbformat
 import pytest
 import yaml
 
-from vaessl_lib.assign import (AUTOGRADER_PYTHON, AUTOGRADER_TORCH, TORCH_CPU_INDEX, Layout, assign,
+from vaessl_lib.course.assign import (AUTOGRADER_PYTHON, AUTOGRADER_TORCH, TORCH_CPU_INDEX, Layout, assign,
                                autograder_requirements, read_master)
-from vaessl_lib.grading import MASTER_IN_ZIP
+from vaessl_lib.course.grading import MASTER_IN_ZIP
 from vaessl_lib.release import RELEASE, pip_spec
 
 ROOT = Path(__file__).resolve().parents[1]

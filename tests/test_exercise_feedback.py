@@ -16,8 +16,8 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from vaessl_lib.assign import read_master
-from vaessl_lib.exercises import FORMAT_TEST_PREFIX, TESTS_ROOT, format_note, grader_for
+from vaessl_lib.course.assign import read_master
+from vaessl_lib.course.exercises import FORMAT_TEST_PREFIX, TESTS_ROOT, format_note, grader_for
 
 ROOT = Path(__file__).resolve().parents[1]
 MASTERS = {p.stem: read_master(p) for p in sorted((ROOT / "exercises").glob("*.ipynb"))}

@@ -16,9 +16,9 @@ import nbformat
 import pytest
 
 from vaessl_lib import VaesslError
-from vaessl_lib.assign import KINDS, Layout, solution_as_shown, assign, read_master, wrong_answer_notebook
-from vaessl_lib import exercises
-from vaessl_lib.exercises import TESTS_ROOT, assignments, grader_for
+from vaessl_lib.course.assign import KINDS, Layout, solution_as_shown, assign, read_master, wrong_answer_notebook
+from vaessl_lib.course import exercises
+from vaessl_lib.course.exercises import TESTS_ROOT, assignments, grader_for
 from vaessl_lib.release import colab_url, pip_spec
 
 from test_cli import cli

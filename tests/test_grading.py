@@ -14,9 +14,9 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from vaessl_lib.grading import find_submissions, student_from_name, write_csv, Grade, Submission
-from vaessl_lib.judge import Judge, rubric_from_master
-from vaessl_lib.sandbox import landlock_abi
+from vaessl_lib.course.grading import find_submissions, student_from_name, write_csv, Grade, Submission
+from vaessl_lib.course.judge import Judge, rubric_from_master
+from vaessl_lib.course.sandbox import landlock_abi
 
 from test_cli import cli
 
@@ -172,7 +172,7 @@ def test_submissions_that_forge_read_loop_or_delete_get_honest_rows_and_harm_not
     # edits its own results: patches the grader's code in its kernel, answers with an object equal to
     # everything, writes forged messages to every file descriptor, and marks itself full marks in a file
     _submission(subs / "forger" / "demo_exercises.ipynb",
-                "import os, vaessl_lib.judge as j\n"
+                "import os, vaessl_lib.course.judge as j\n"
                 "j.Judge._score = lambda *a, **k: 2.0\n"
                 "class Anything:\n    __eq__ = lambda self, other: True\n    __bool__ = lambda self: True\n"
                 "def double(x):\n    return Anything()\n"
@@ -202,12 +202,12 @@ def test_submissions_that_forge_read_loop_or_delete_get_honest_rows_and_harm_not
                 "try:\n    os.kill(os.getppid(), signal.SIGKILL)\nexcept OSError:\n    pass\n"
                 "def double(x):\n    return 2 * x")
     before = {p: p.read_bytes() for p in [*subs.rglob("*.ipynb"), master]}
-    res, by, rows = _grade(subs, master.parent, out, "--timeout", "30", "--jobs", "2")
+    res, by, rows = _grade(subs, master.parent, out, "--timeout", "20", "--jobs", "2")
     assert len(rows) == 5, res.stdout + res.stderr
     assert {p: p.read_bytes() for p in before} == before          # nothing deleted or changed
     assert (by["alice"]["q1"], by["alice"]["q2"], by["alice"]["error"]) == ("2", "1", "")
     assert (by["forger"]["total"], by["forger"]["error"]) == ("0", "")
-    assert by["looper"]["error"].startswith("timeout: stopped after 30 s") and by["looper"]["total"] == "0"
+    assert by["looper"]["error"].startswith("timeout: stopped after 20 s") and by["looper"]["total"] == "0"
     assert not _running(ESCAPE), "a process the looper detached outlived its notebook"
     assert by["vandal"]["q1"] == "2"            # its answer is right; its attacks changed nothing
     if landlock_abi() or (hasattr(os, "geteuid") and os.geteuid() == 0 and not _world_readable(master)):
@@ -230,26 +230,16 @@ def _world_readable(path: Path) -> bool:
     return bool(path.stat().st_mode & 0o004)
 
 
-def test_the_status_is_1_for_error_rows_unless_allowed(demo, tmp_path):
-    master, _ = demo
-    subs = tmp_path / "s"
-    _submission(subs / "alice" / "demo_exercises.ipynb", *RIGHT)
-    _submission(subs / "stray.ipynb", *RIGHT, metadata=False)          # no assignment anywhere
-    out = tmp_path / "g.csv"
-    res, by, rows = _grade(subs, master.parent, out)
-    assert res.returncode == 1 and len(rows) == 2
-    assert by["stray"]["error"].startswith("unknown assignment") and by["alice"]["percent"] == "100.0"
-    res, _, _ = _grade(subs, master.parent, out, "--allow-errors")
-    assert res.returncode == 0
-
-
-def test_parallel_jobs_give_the_same_csv(demo, tmp_path):
+def test_parallel_jobs_give_the_same_csv_and_the_status_is_1_for_error_rows_unless_allowed(demo, tmp_path):
     master, _ = demo
     subs = tmp_path / "s"
     for student in ("a", "b", "c"):
         _submission(subs / student / "demo_exercises.ipynb", *RIGHT[: 2 if student == "b" else 3])
+    _submission(subs / "stray.ipynb", *RIGHT, metadata=False)          # no assignment anywhere
     one, two = tmp_path / "1.csv", tmp_path / "2.csv"
-    _grade(subs, master.parent, one, "--jobs", "1")
-    _grade(subs, master.parent, two, "--jobs", "2")
-    assert one.read_text() == two.read_text()
-    assert [r["total"] for r in csv.DictReader(one.open())] == ["3", "2", "3"]
+    res, by, rows = _grade(subs, master.parent, one, "--jobs", "1")
+    assert res.returncode == 1 and len(rows) == 4
+    assert by["stray"]["error"].startswith("unknown assignment") and by["a"]["percent"] == "100.0"
+    assert [by[s]["total"] for s in "abc"] == ["3", "2", "3"]
+    res, _, _ = _grade(subs, master.parent, two, "--jobs", "2", "--allow-errors")
+    assert res.returncode == 0 and one.read_text() == two.read_text()

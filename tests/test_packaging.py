@@ -1,6 +1,8 @@
 """Packaging contracts: the two dependency lists agree, CI runs the README's test command."""
 
 import re
+import subprocess
+import sys
 import tomllib
 from pathlib import Path
 
@@ -60,9 +62,21 @@ def test_the_wheel_ships_the_visible_exercise_tests_and_not_the_masters(tmp_path
                     "-w", str(tmp_path), str(ROOT)], check=True, capture_output=True)
     (wheel,) = tmp_path.glob("vaessl_lib-*.whl")
     names = zipfile.ZipFile(wheel).namelist()
-    shipped = {n for n in names if n.startswith("vaessl_lib/exercise_tests/")}
-    expected = {f"vaessl_lib/exercise_tests/{p.parent.name}/{p.name}"
-                for p in (ROOT / "vaessl_lib" / "exercise_tests").glob("*/*.py")}
+    shipped = {n for n in names if n.startswith("vaessl_lib/course/exercise_tests/")}
+    expected = {f"vaessl_lib/course/exercise_tests/{p.parent.name}/{p.name}"
+                for p in (ROOT / "vaessl_lib" / "course" / "exercise_tests").glob("*/*.py")}
     assert expected and shipped == expected
     assert not [n for n in names if n.endswith(".ipynb")], "masters and notebooks stay out of the package"
     assert "hidden=True" not in "".join(zipfile.ZipFile(wheel).read(n).decode() for n in shipped)
+
+
+def test_the_ml_core_imports_nothing_of_the_course():
+    """Models, data, training, methods, the CLI: importing all of them loads no module of vaessl_lib.course."""
+    names = sorted(".".join(p.relative_to(ROOT).with_suffix("").parts).removesuffix(".__init__")
+                   for p in (ROOT / "vaessl_lib").rglob("*.py")
+                   if "course" not in p.parts and "exercise_tests" not in p.parts and p.name != "__main__.py")
+    code = (f"import importlib, sys\nfor name in {names!r}:\n    importlib.import_module(name)\n"
+            "print(sorted(n for n in sys.modules if n.startswith('vaessl_lib.course')))\n")
+    res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
+    assert res.returncode == 0, res.stderr[-2000:]
+    assert res.stdout.strip() == "[]", res.stdout

@@ -2,11 +2,11 @@
 checked by ``tests/browser/test_secrets.py`` once ``dev.py test`` has built it).
 
 The secrets are the distinctive lines of every master's solutions, hidden tests and explanations
-(:func:`vaessl_lib.assign.secrets`: long enough to say something, no comment, ``def`` or import, and in no
+(:func:`vaessl_lib.course.assign.secrets`: long enough to say something, no comment, ``def`` or import, and in no
 cell that the student edition shows anyway). The student's files are the exercise pages
 ``book/exercises/*.md`` (the student edition of the book is built from them and serves them for download
 as ``_sources``), the student notebooks ``notebooks/exercises/*.ipynb`` and the visible tests shipped in
-the package, ``vaessl_lib/exercise_tests/``. The instructor edition's pages are made while it is built
+the package, ``vaessl_lib/course/exercise_tests/``. The instructor edition's pages are made while it is built
 (``tools/editions.py``), from the same function as ``assign``'s pages plus the solutions.
 """
 
@@ -18,7 +18,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from vaessl_lib.assign import (Layout, assign, instructor_page, leaks, notebook_text, read_master,
+from vaessl_lib.course.assign import (Layout, assign, instructor_page, leaks, notebook_text, read_master,
                                render_page, secrets, solution_as_shown)
 from vaessl_lib.errors import VaesslError
 
@@ -34,7 +34,7 @@ def hidden():
 
 def _student_files() -> list[Path]:
     files = sorted((ROOT / "book" / "exercises").glob("*.md")) + sorted((ROOT / "notebooks" / "exercises").glob("*.ipynb"))
-    files += sorted(p for p in (ROOT / "vaessl_lib" / "exercise_tests").rglob("*")
+    files += sorted(p for p in (ROOT / "vaessl_lib" / "course" / "exercise_tests").rglob("*")
                     if p.is_file() and "__pycache__" not in p.parts)
     return files
 
@@ -64,7 +64,7 @@ def test_no_student_file_holds_a_solution_or_a_hidden_test(hidden):
     assert not leaked, f"solution or hidden-test lines in student files: {leaked}"
     for page in (ROOT / "book" / "exercises").glob("*.md"):
         assert "{solution}" not in page.read_text(), f"{page.name}: rerun `python3 dev.py exercises`"
-    for tests in (ROOT / "vaessl_lib" / "exercise_tests").rglob("*.py"):
+    for tests in (ROOT / "vaessl_lib" / "course" / "exercise_tests").rglob("*.py"):
         assert "hidden=True" not in tests.read_text(), tests
 
 
@@ -98,7 +98,7 @@ def test_the_leak_check_sees_a_solution_on_a_page():
 
 
 def test_assign_writes_nothing_when_a_student_product_would_leak(tmp_path, monkeypatch):
-    import vaessl_lib.assign as assign_module
+    import vaessl_lib.course.assign as assign_module
 
     (tmp_path / "m").mkdir()
     master = ROOT / "exercises" / "vae_intuition_exercises.ipynb"

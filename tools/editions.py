@@ -8,7 +8,7 @@
   has a ``{solution}`` block anyway is a build warning (an error with ``-W``), and sphinx-exercise's
   ``hide_solutions`` is on as well;
 * ``instructor``: while Sphinx reads ``book/exercises/<name>.md`` it is given the instructor page
-  instead (:func:`vaessl_lib.assign.instructor_page`: the same page made from the master
+  instead (:func:`vaessl_lib.course.assign.instructor_page`: the same page made from the master
   ``exercises/<name>.ipynb`` with each solution and its explanation as a drop-down under its exercise),
   the downloadable source of the page is that page too, and every page says it is the instructor
   edition. The instructor pages exist only inside the instructor build (``_build/instructor``), never
@@ -61,7 +61,7 @@ def _sources_of(app: Sphinx, name: str) -> tuple[Path, Path]:
 
 
 def _instructor_page(app: Sphinx, docname: str) -> str | None:
-    from vaessl_lib.assign import instructor_page
+    from vaessl_lib.course.assign import instructor_page
 
     master, student = _sources_of(app, docname[len(EXERCISE_PAGES):])
     if not (master.is_file() and student.is_file()):

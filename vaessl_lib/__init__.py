@@ -10,8 +10,8 @@ The pieces, one concept per module:
   ``co-teaching``, ``pi``, ``ladder``, ``notes``, ``m2``, ``m2-pseudo``) (Chapters 2 and 5)
 * :mod:`~vaessl_lib.models.vae`, :mod:`~vaessl_lib.models.ddpm`: the VAE, CVAE and a small DDPM (Chapters 3, 4, 6)
 * :mod:`~vaessl_lib.checkpoints`, :mod:`~vaessl_lib.pretrained`: save/load models; the shipped weights by name
-* :mod:`~vaessl_lib.exercises`: the graded exercises' checker (``grader_for``); :mod:`~vaessl_lib.assign` and
-  :mod:`~vaessl_lib.grading`: the instructor's ``assign`` and ``grade`` commands (need ``vaessl_lib[exercises]``)
+* :mod:`~vaessl_lib.course`: the graded exercises (the checker ``grader_for``, the instructor's ``assign`` and
+  ``grade`` commands; needs ``vaessl_lib[exercises]``); nothing else in the package imports it
 * :mod:`~vaessl_lib.reveal`: the folded result of a "predict, then run" exercise
 * :mod:`~vaessl_lib.cli`: ``python -m vaessl_lib train|evaluate|sample|assign|grade``
 """

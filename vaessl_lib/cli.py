@@ -155,7 +155,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     asg = sub.add_parser("assign", help="build student editions and autograders from the master exercise notebooks",
                          description="Run otter assign on every master notebook: write the student editions "
-                                     "(notebooks/exercises/), their visible tests (vaessl_lib/exercise_tests/), "
+                                     "(notebooks/exercises/), their visible tests (vaessl_lib/course/exercise_tests/), "
                                      "the book's exercise pages (book/exercises/), and the autograders and "
                                      "solution editions (_build/exercises/); with --out, all of it under one folder.")
     asg.add_argument("--masters", default="exercises", metavar="DIR",
@@ -194,7 +194,7 @@ def build_parser() -> argparse.ArgumentParser:
 def _assign(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from .assign import Layout, assign
+    from .course.assign import Layout, assign
 
     masters = Path(args.masters)
     if args.out:
@@ -210,7 +210,7 @@ def _assign(args: argparse.Namespace) -> int:
 
 
 def _grade(args: argparse.Namespace) -> int:
-    from .grading import grade_folder, with_temporary_masters
+    from .course.grading import grade_folder, with_temporary_masters
 
     with with_temporary_masters(args.masters, args.autograders) as masters:
         grades = grade_folder(args.submissions, masters, args.out, jobs=args.jobs, timeout=args.timeout,

@@ -16,7 +16,7 @@ import pytest
 from selenium.webdriver.support.ui import WebDriverWait
 
 from test_book_pages import REPO, BRANCH, local_console_errors, open_page, toc_files, typeset_math
-from vaessl_lib.assign import solution_as_shown, read_master
+from vaessl_lib.course.assign import solution_as_shown, read_master
 
 ROOT = Path(__file__).resolve().parents[2]
 EXERCISE_PAGES = [f for f in toc_files() if f.startswith("book/exercises/")]

@@ -7,7 +7,7 @@ tests/browser``; needs no browser. Every file of the student edition is searched
 (their HTML, and their text without the tags, where highlighted code is one line again), the
 downloadable sources ``_sources`` (the exercise pages' Markdown, the chapter notebooks), ``_downloads``,
 the search index and the static files, for every distinctive line of the masters' solutions, hidden tests
-and explanations (:func:`vaessl_lib.assign.secrets`; lines that the chapters themselves show, such as
+and explanations (:func:`vaessl_lib.course.assign.secrets`; lines that the chapters themselves show, such as
 ``with torch.no_grad():``, do not count).
 """
 
@@ -20,7 +20,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from vaessl_lib.assign import instructor_page, leaks, notebook_text, read_master, secrets
+from vaessl_lib.course.assign import instructor_page, leaks, notebook_text, read_master, secrets
 
 ROOT = Path(__file__).resolve().parents[2]
 HTML = ROOT / "_build" / "html"

@@ -1,10 +1,10 @@
 """A submitted notebook's kernel, inside its walls: run the cells, then answer the grader's questions.
 
-Started by the grader (:mod:`vaessl_lib.judge`), one process per submission::
+Started by the grader (:mod:`vaessl_lib.course.judge`), one process per submission::
 
-    python -m vaessl_lib.submission_kernel RESULT_FD
+    python -m vaessl_lib.course.submission_kernel RESULT_FD
 
-It reads the notebook's code cells from stdin, walls itself in (:func:`vaessl_lib.sandbox.confine`),
+It reads the notebook's code cells from stdin, walls itself in (:func:`vaessl_lib.course.sandbox.confine`),
 runs the cells in order in an IPython shell (magics such as ``%pip`` work; a cell that raises is
 recorded and the next one runs, as "Run all" with errors allowed would), and reports which cells raised.
 Then it serves requests until stdin closes:
@@ -16,7 +16,7 @@ Then it serves requests until stdin closes:
 * ``backward``: gradients through a call's graph, so that a test's ``.backward()`` reaches the answer.
 
 Nothing here decides a grade: the tests and their expected values stay in the grader's process, which
-sees only the values sent back (:mod:`vaessl_lib.wire`: plain data, never pickled code).
+sees only the values sent back (:mod:`vaessl_lib.course.wire`: plain data, never pickled code).
 """
 
 from __future__ import annotations

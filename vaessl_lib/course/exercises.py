@@ -5,13 +5,13 @@ the *student edition*, made from the master in ``exercises/`` by
 ``python -m vaessl_lib assign``).  Its first cells install the package in Colab
 and create the checker:
 
->>> from vaessl_lib.exercises import grader_for      # doctest: +SKIP
+>>> from vaessl_lib.course.exercises import grader_for      # doctest: +SKIP
 >>> grader = grader_for("vae_intuition_exercises")
 >>> grader.check("q1")                               # shows the visible tests' verdict
 
 ``grader`` is an `otter-grader <https://otter-grader.readthedocs.io>`_
 ``Notebook`` whose tests directory is the copy of the *visible* tests shipped
-inside this package (``vaessl_lib/exercise_tests/<name>/``), so the checks run
+inside this package (``vaessl_lib/course/exercise_tests/<name>/``), so the checks run
 wherever the package is installed: Colab opened from GitHub, a laptop, CI, with
 no folder beside the notebook and no network.  The hidden tests that decide the
 grade are not in the package; they live in the master notebooks and in the
@@ -39,7 +39,7 @@ import inspect
 from pathlib import Path
 from typing import Any
 
-from .errors import VaesslError
+from ..errors import VaesslError
 
 TESTS_ROOT = Path(__file__).resolve().parent / "exercise_tests"
 """The visible tests of every exercise notebook, one folder per assignment (written by ``assign``)."""

@@ -8,7 +8,7 @@ For every master ``exercises/<name>.ipynb`` (an otter-grader "Otter Assign"
 notebook with solutions and tests) it runs ``otter assign`` and writes
 
 * ``notebooks/exercises/<name>.ipynb``: the student edition (stubs, check cells, no solutions);
-* ``vaessl_lib/exercise_tests/<name>/q*.py``: the visible tests, shipped in the package so that
+* ``vaessl_lib/course/exercise_tests/<name>/q*.py``: the visible tests, shipped in the package so that
   ``grader.check`` works in Colab with nothing beside the notebook;
 * ``book/exercises/<name>.md``: the book's page of those exercises, *student edition*: the exercises
   (sphinx-exercise directives) and no solution;
@@ -62,9 +62,9 @@ from pathlib import Path
 
 import yaml
 
-from .errors import VaesslError
+from ..errors import VaesslError
 from .exercises import INSTALL_HINT
-from .release import colab_url, pip_spec
+from ..release import colab_url, pip_spec
 
 KINDS = ("implement", "predict", "numeric")
 QUESTION_LEAD = re.compile(r"^\*\*Question \d+ \([^)]*\)\.\*\*\s*")   # how every prompt starts
@@ -121,7 +121,7 @@ class Layout:
 
     @classmethod
     def repo(cls, root: Path) -> "Layout":
-        return cls(root / "notebooks" / "exercises", root / "vaessl_lib" / "exercise_tests",
+        return cls(root / "notebooks" / "exercises", root / "vaessl_lib" / "course" / "exercise_tests",
                    root / "book" / "exercises", root / "_build" / "exercises")
 
     @classmethod
@@ -212,7 +212,7 @@ def read_master(path: str | Path) -> Master:
             ("a title", not q.title), ("a deliberately wrong answer", not q.wrong)) if bad]
         if problems:
             raise VaesslError(f"{path}: question {q.name} needs {', '.join(problems)} "
-                              f"(see the docstring of vaessl_lib.assign)")
+                              f"(see the docstring of vaessl_lib.course.assign)")
     if not master.questions:
         raise VaesslError(f"{path}: no '# BEGIN QUESTION' blocks")
     for number, q in enumerate(master.questions, start=1):   # one name per exercise, the same everywhere

@@ -4,11 +4,11 @@ For each assignment the judge reads its master notebook (:func:`rubric_from_mast
 own cells (setup, experiments and solutions; never a submission's) in its own IPython shell: this is the
 *reference namespace*, where a test finds everything that is not an answer (the experiment's printed
 numbers, the shipped models, the data).  For each submission it starts a walled-in kernel
-(:mod:`vaessl_lib.submission_kernel`, :mod:`vaessl_lib.sandbox`) that runs the student's cells, then runs
+(:mod:`vaessl_lib.course.submission_kernel`, :mod:`vaessl_lib.course.sandbox`) that runs the student's cells, then runs
 every test of every question (visible and hidden) here, in the judge's process:
 
 * a test's parameter that names an answer (a name the master's solution cells define) is the
-  student's: a value is sent over as plain data (:mod:`vaessl_lib.wire`); a function becomes a
+  student's: a value is sent over as plain data (:mod:`vaessl_lib.course.wire`); a function becomes a
   :class:`RemoteFunction` that calls the student's function in the kernel on the test's arguments;
 * every other parameter comes from the reference namespace, so an answer is compared with the grader's
   numbers, not with whatever the notebook printed or redefined.
@@ -17,9 +17,9 @@ A question scores its points when all of its tests pass and 0 otherwise (a forma
 nothing; an implementation earns its points only when it is right).  Nothing the kernel does can change
 a test, read it, or report its result: it only ever sees the arguments of the calls made to its answers.
 
-Run as a server by :mod:`vaessl_lib.grading` (one per parallel job)::
+Run as a server by :mod:`vaessl_lib.course.grading` (one per parallel job)::
 
-    python -m vaessl_lib.judge          # JSON lines on stdin/stdout: {"master": ...}, then {"path": ...}
+    python -m vaessl_lib.course.judge          # JSON lines on stdin/stdout: {"master": ...}, then {"path": ...}
 """
 
 from __future__ import annotations
@@ -99,7 +99,7 @@ def _defined_names(code: str) -> set[str]:
 
 
 def rubric_from_master(path: str | Path) -> Rubric:
-    """The rubric of a master notebook (checked by :func:`vaessl_lib.assign.read_master`)."""
+    """The rubric of a master notebook (checked by :func:`vaessl_lib.course.assign.read_master`)."""
     import nbformat
 
     from .assign import read_master
@@ -133,7 +133,7 @@ def notebook_cells(path: str | Path) -> list[tuple[int, str]]:
 
 # ------------------------------------------------------------------------------------ the kernel process
 class KernelProcess:
-    """A submission's walled-in kernel (``python -m vaessl_lib.submission_kernel``) and its two pipes."""
+    """A submission's walled-in kernel (``python -m vaessl_lib.course.submission_kernel``) and its two pipes."""
 
     def __init__(self, cells: list[tuple[int, str]], uid: int | None, data_roots: list[str]):
         self.workdir = Path(tempfile.mkdtemp(prefix="vaessl-submission-"))
@@ -150,7 +150,7 @@ class KernelProcess:
                 env[key] = os.environ[key]
         debug = os.environ.get("VAESSL_GRADE_DEBUG")
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "vaessl_lib.submission_kernel", str(self.write_fd)],
+            [sys.executable, "-m", "vaessl_lib.course.submission_kernel", str(self.write_fd)],
             stdin=subprocess.PIPE, stdout=None if debug else subprocess.DEVNULL,
             stderr=None if debug else subprocess.DEVNULL, cwd=self.workdir, env=env,
             pass_fds=(self.write_fd,), start_new_session=True)
@@ -307,7 +307,7 @@ class Judge:
     """Grades submissions of one assignment (its reference namespace is built once)."""
 
     def __init__(self, master: str | Path, data_roots: list[str] | None = None):
-        from .data import default_root
+        from ..data import default_root
 
         self.rubric = rubric_from_master(master)
         self.data_roots = [str(default_root())] if data_roots is None else data_roots

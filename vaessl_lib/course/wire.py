@@ -1,6 +1,6 @@
 """What crosses between the grader and a submission's kernel: values in a format that cannot run code.
 
-The grader (:mod:`vaessl_lib.judge`) never unpickles anything a submission wrote.  A message is a
+The grader (:mod:`vaessl_lib.course.judge`) never unpickles anything a submission wrote.  A message is a
 length-prefixed ``torch.save`` blob read back with ``torch.load(weights_only=True)``, torch's loader for
 untrusted files: it rebuilds tensors, numbers, strings, ``None`` and lists, tuples and dicts of them, and
 refuses everything else.  :func:`encode` maps the few other values an answer may be (NumPy arrays and

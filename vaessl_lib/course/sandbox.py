@@ -1,6 +1,6 @@
 """The walls around a submitted notebook while it runs: what it may read, write, signal and reach.
 
-:mod:`vaessl_lib.submission_kernel` calls :func:`confine` on itself before it runs the first line a
+:mod:`vaessl_lib.course.submission_kernel` calls :func:`confine` on itself before it runs the first line a
 student wrote.  What it sets, each where the machine allows it:
 
 * **Landlock** (Linux 5.13 or later; no privileges needed): the kernel refuses every file access outside
@@ -20,7 +20,7 @@ student wrote.  What it sets, each where the machine allows it:
 What is left and where (see the README): without Landlock (macOS, Windows, old kernels) a submission can
 read what the grading user can read, so grade as root or in a container there.  Either way the scores
 cannot be forged: the tests run in the grader's process, never in the submission's
-(:mod:`vaessl_lib.judge`).
+(:mod:`vaessl_lib.course.judge`).
 """
 
 from __future__ import annotations
@@ -90,7 +90,7 @@ def readable_roots(data_roots: list[str | Path]) -> list[Path]:
     """What a submission may read: the system, Python and its packages, vaessl_lib, the datasets."""
     paths = {"/usr", "/lib", "/lib32", "/lib64", "/bin", "/sbin", "/etc", "/opt", "/proc", "/sys",
              sys.prefix, sys.base_prefix, sys.exec_prefix, sys.base_exec_prefix,
-             str(Path(__file__).resolve().parent)}
+             str(Path(__file__).resolve().parents[1])}   # all of vaessl_lib
     for key in ("stdlib", "platstdlib", "purelib", "platlib"):
         paths.add(sysconfig.get_paths()[key])
     for entry in sys.path:   # site-packages and the like; never a whole checkout or the current folder
@@ -148,7 +148,7 @@ def confine(workdir: str | Path, uid: int | None, data_roots: list[str | Path]) 
     resource.setrlimit(resource.RLIMIT_FSIZE, (2**30, 2**30))
     read = readable_roots(data_roots)   # resolved before the walls go up (sys.path may name any folder)
     root = hasattr(os, "geteuid") and os.geteuid() == 0
-    python = [Path(p) for p in (sys.base_prefix, sys.prefix, Path(__file__).resolve().parent)]
+    python = [Path(p) for p in (sys.base_prefix, sys.prefix, Path(__file__).resolve().parents[1])]
     switch = uid is not None and root and all(_others_can_read(p) for p in python)
     if uid is not None and root and not switch:
         walls.notes.append("kept the grader's user: Python or vaessl_lib lies in a folder other users cannot read")

@@ -2,10 +2,10 @@
 
     python -m vaessl_lib grade submissions/ --out grades.csv --jobs 2
 
-Each notebook runs in a kernel of its own, walled in (:mod:`vaessl_lib.sandbox`: it cannot read the
+Each notebook runs in a kernel of its own, walled in (:mod:`vaessl_lib.course.sandbox`: it cannot read the
 masters, the hidden tests or the other submissions, cannot write outside its own folder, and is stopped
 after ``--timeout`` seconds), and its tests run in the grader's process, never in the student's
-(:mod:`vaessl_lib.judge`), so a submission cannot forge its score.  A question scores its points when
+(:mod:`vaessl_lib.course.judge`), so a submission cannot forge its score.  A question scores its points when
 all of its tests (visible and hidden) pass, else 0.  The rubric of each assignment comes from its master
 notebook (``--masters``, default ``exercises/``) or from the autograder zips that ``assign`` writes
 (``--autograders``); it is read once per call.
@@ -41,7 +41,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from .errors import VaesslError
+from ..errors import VaesslError
 
 MASTER_IN_ZIP = "vaessl_master.ipynb"   # the master notebook inside an autograder zip written by ``assign``
 
@@ -171,11 +171,11 @@ def masters_from_autograders(folder: str | Path, into: str | Path) -> dict[str, 
 
 # ------------------------------------------------------------------------------------------- the judges
 class JudgeProcess:
-    """``python -m vaessl_lib.judge`` for one assignment: builds its reference once, grades many."""
+    """``python -m vaessl_lib.course.judge`` for one assignment: builds its reference once, grades many."""
 
     def __init__(self, assignment: str, master: Path):
         self.assignment = assignment
-        self.proc = subprocess.Popen([sys.executable, "-m", "vaessl_lib.judge"], stdin=subprocess.PIPE,
+        self.proc = subprocess.Popen([sys.executable, "-m", "vaessl_lib.course.judge"], stdin=subprocess.PIPE,
                                      stdout=subprocess.PIPE, text=True, bufsize=1)
         reply = self._ask({"master": str(master)})
         self.possible: dict[str, float] = reply.get("possible", {})
@@ -241,7 +241,7 @@ def write_csv(grades: list[Grade], path: str | Path) -> None:
 def grade_folder(submissions: str | Path, masters: dict[str, Path], out: str | Path, jobs: int = 1,
                  timeout: float = 300.0, log: Callable[[str], None] = print, progress: bool = True) -> list[Grade]:
     """Grade every notebook under ``submissions`` (``jobs`` at a time) and write the CSV ``out``."""
-    from .runtime import progress_bar
+    from ..runtime import progress_bar
 
     found = find_submissions(submissions, list(masters))
     if not found:
