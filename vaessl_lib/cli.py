@@ -20,51 +20,13 @@ import sys
 from pathlib import Path
 from typing import Sequence
 
+from .argtypes import non_negative_int, positive_float, positive_int, seed as seed_arg
 from .data import DATASETS
 from .errors import VaesslError
 from .models.classifiers import CLASSIFIERS, ClassifierSpec
 
 ALPHA_METHODS = ("m2", "m1m2", "adgm", "sdgm")   # the methods weighted by eq. 9's alpha
 from .runtime import DEVICES
-
-
-def _non_negative_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"must be 0 or more, got {value}")
-    return value
-
-
-def _seed(text: str) -> int:
-    """--seed: the library's one seed rule (vaessl_lib.runtime.check_seed)."""
-    from .runtime import check_seed
-
-    try:
-        return check_seed(int(text))
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-    except VaesslError as exc:
-        raise argparse.ArgumentTypeError(str(exc).removeprefix("seed ")) from None
-
-
-def _positive_int(text: str) -> int:
-    value = _non_negative_int(text)
-    if value == 0:
-        raise argparse.ArgumentTypeError("must be at least 1")
-    return value
-
-
-def _positive_float(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
-    if not value > 0:
-        raise argparse.ArgumentTypeError(f"must be positive, got {text}")
-    return value
 
 
 class _Parser(argparse.ArgumentParser):
@@ -93,13 +55,13 @@ def build_parser() -> argparse.ArgumentParser:
                     help=f"which method to train ({methods_help})")
     tr.add_argument("--dataset", default="mnist-5k", choices=DATASETS, metavar="DATASET",
                     help=f"dataset name: {', '.join(DATASETS)} (default: mnist-5k)")
-    tr.add_argument("--labels", type=_positive_int, default=100, metavar="N",
+    tr.add_argument("--labels", type=positive_int, default=100, metavar="N",
                     help="number of labelled examples, a multiple of the number of classes (default: 100)")
-    tr.add_argument("--epochs", type=_non_negative_int, default=None, metavar="E",
+    tr.add_argument("--epochs", type=non_negative_int, default=None, metavar="E",
                     help="training epochs, each a pass over the unlabelled pool (default: the method's own: "
                          + ", ".join(f"{name} {m.train_defaults.get('epochs', 20)}" for name, m in METHODS.items())
                          + ")")
-    tr.add_argument("--seed", type=_seed, default=0, metavar="S",
+    tr.add_argument("--seed", type=seed_arg, default=0, metavar="S",
                     help="seed for the label split, initialisation and batch order (default: 0)")
     tr.add_argument("--out", required=True, metavar="DIR",
                     help="folder for history.csv and resume.pt (after every epoch) and model.pt (at the end); "
@@ -112,16 +74,16 @@ def build_parser() -> argparse.ArgumentParser:
     tr.add_argument("--classifier", choices=CLASSIFIERS, default=None,
                     help="network computing q(y|x): linear, mlp or cnn (default: the method's own; "
                          "linear for notes, mlp otherwise)")
-    tr.add_argument("--alpha", type=_positive_float, default=None,
+    tr.add_argument("--alpha", type=positive_float, default=None,
                     help="m2, m1m2, adgm and sdgm only: the paper's alpha weighting the classification loss (default 0.1*N)")
-    tr.add_argument("--lr", type=_positive_float, default=None, help="Adam learning rate (default: the method's)")
+    tr.add_argument("--lr", type=positive_float, default=None, help="Adam learning rate (default: the method's)")
     tr.add_argument("--threshold", type=float, default=None, metavar="T",
                     help="self-training, co-training, m2-pseudo: confidence in (0, 1) above which an unlabelled "
                          "example gets a pseudo-label (default 0.99 for self-training, 0.95 for the others)")
     tr.add_argument("--label-noise", type=float, default=0.0, metavar="R",
                     help="flip this share of the labels to other classes, in [0, 1) (symmetric noise; for "
                          "co-teaching and its supervised baseline; default 0)")
-    tr.add_argument("--shift", type=_non_negative_int, default=None, metavar="PX",
+    tr.add_argument("--shift", type=non_negative_int, default=None, metavar="PX",
                     help="random shifts of up to PX pixels on training batches (supervised, self-training, "
                          "co-training, co-teaching, pi; default: 2 for pi, 0 otherwise)")
     tr.add_argument("--dropout", type=float, default=None, metavar="P",
@@ -129,10 +91,10 @@ def build_parser() -> argparse.ArgumentParser:
     tr.add_argument("--view", default=None, metavar="VIEW",
                     help="co-training only: how the pixels are split into two views: top-bottom (default), "
                          "left-right or even-odd")
-    tr.add_argument("--val-size", type=_non_negative_int, default=None, metavar="N",
+    tr.add_argument("--val-size", type=non_negative_int, default=None, metavar="N",
                     help="validation images carved from the training pool (default: 10000 for mnist and "
                          "fashion-mnist, 500 for mnist-5k; 0 for none)")
-    tr.add_argument("--unlabeled", type=_positive_int, default=None, metavar="N",
+    tr.add_argument("--unlabeled", type=positive_int, default=None, metavar="N",
                     help="keep only N of the unlabelled pool, stratified (a fast run on full MNIST; default: all)")
     tr.add_argument("--device", default="auto", choices=DEVICES, help="auto (cuda, mps, cpu), cpu, cuda or mps")
     tr.add_argument("--data-root", default=None, metavar="DIR",
@@ -179,9 +141,9 @@ def build_parser() -> argparse.ArgumentParser:
                      help="grade with the tests of these master notebooks (default: exercises)")
     src.add_argument("--autograders", default=None, metavar="DIR",
                      help="folder of <assignment>.zip autograders written by 'assign' (e.g. _build/exercises/autograder)")
-    gr.add_argument("--jobs", type=_positive_int, default=1, metavar="N",
+    gr.add_argument("--jobs", type=positive_int, default=1, metavar="N",
                     help="grade N notebooks at a time (default: 1; one CPU core each)")
-    gr.add_argument("--timeout", type=_positive_float, default=300.0, metavar="S",
+    gr.add_argument("--timeout", type=positive_float, default=300.0, metavar="S",
                     help="stop a notebook after S seconds of running and testing (default: 300): a timeout row")
     gr.add_argument("--allow-errors", action="store_true",
                     help="exit with status 0 even when some rows have errors")

@@ -23,6 +23,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from .argtypes import real_number, whole_number
 from .errors import VaesslError
 from .outputs import check_output_file
 from .runtime import DEVICES, check_seed, progress_bar, resolve_device
@@ -36,20 +37,6 @@ MAX_PNG_IMAGES = 10_000  # a grid of more is an image no viewer shows usefully
 CHUNK = 256             # images drawn at once: memory stays flat, and the progress bar moves
 
 
-def _int(text: str) -> int:
-    try:
-        return int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-
-
-def _float(text: str) -> float:
-    try:
-        return float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
-
-
 def add_sample_parser(subparsers) -> argparse.ArgumentParser:
     """Add the ``sample`` subcommand to ``subparsers`` (from :func:`vaessl_lib.cli.build_parser`)."""
     sp = subparsers.add_parser("sample", help="generate images with a VAE, CVAE, M2 or DDPM",
@@ -58,14 +45,14 @@ def add_sample_parser(subparsers) -> argparse.ArgumentParser:
     sp.add_argument("--model", required=True, choices=SAMPLE_MODELS,
                     help="vae / vae2d (unconditional VAEs, Chapter 3), cvae (all labels), m2 or m1m2 (100 labels) "
                          "(Chapter 6), ddpm (class-conditional diffusion, Chapter 4)")
-    sp.add_argument("--label", type=_int, default=None, metavar="K",
+    sp.add_argument("--label", type=whole_number, default=None, metavar="K",
                     help="class to generate (conditional models only; default: cycle through the classes)")
-    sp.add_argument("--n", type=_int, default=10, metavar="N", help="number of images (default: 10)")
+    sp.add_argument("--n", type=whole_number, default=10, metavar="N", help="number of images (default: 10)")
     sp.add_argument("--out", required=True, metavar="FILE", help="output file: .png, .pt or .npy")
     sp.add_argument("--checkpoint", default=None, metavar="PATH",
                     help="a checkpoint of the same kind of model (default: the one shipped with vaessl_lib)")
-    sp.add_argument("--seed", type=_int, default=0, metavar="S", help="random seed (default: 0)")
-    sp.add_argument("--guidance", type=_float, default=None, metavar="G",
+    sp.add_argument("--seed", type=whole_number, default=0, metavar="S", help="random seed (default: 0)")
+    sp.add_argument("--guidance", type=real_number, default=None, metavar="G",
                     help=f"ddpm only: classifier-free guidance weight w >= 0 (default: {DEFAULT_GUIDANCE})")
     sp.add_argument("--device", default="cpu", choices=DEVICES, help="cpu (default), auto, cuda or mps")
     return sp

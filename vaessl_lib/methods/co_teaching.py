@@ -59,8 +59,7 @@ class CoTeachingConfig:
     shift: int = 0
 
     def __post_init__(self) -> None:
-        if isinstance(self.classifier, dict):
-            self.classifier = ClassifierSpec(**self.classifier)
+        self.classifier = ClassifierSpec.of(self.classifier)
         check_shift(self.shift)
         if self.forget_rate is not None and not 0.0 <= self.forget_rate < 1.0:
             raise VaesslError(f"forget_rate is the share of each batch dropped, in [0, 1), got {self.forget_rate}")

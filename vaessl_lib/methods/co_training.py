@@ -64,8 +64,7 @@ class CoTrainingConfig:
     shift: int = 0
 
     def __post_init__(self) -> None:
-        if isinstance(self.classifier, dict):
-            self.classifier = ClassifierSpec(**self.classifier)
+        self.classifier = ClassifierSpec.of(self.classifier)
         check_shift(self.shift)
         view_masks(self.view)
         check_threshold(self.threshold)

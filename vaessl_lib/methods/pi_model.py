@@ -52,8 +52,7 @@ class PiConfig:
     rampup: float = 0.3
 
     def __post_init__(self) -> None:
-        if isinstance(self.classifier, dict):
-            self.classifier = ClassifierSpec(**self.classifier)
+        self.classifier = ClassifierSpec.of(self.classifier)
         if self.w_max < 0:
             raise VaesslError(f"w_max must be non-negative, got {self.w_max}")
         training_fractions(self, "rampup")

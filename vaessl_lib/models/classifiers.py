@@ -103,6 +103,11 @@ class ClassifierSpec:
         whole(self.layers, "the classifier's number of hidden layers", 1, MAX_LAYERS)
         number(self.dropout, "the classifier's dropout rate", 0.0, 1.0, high_open=True)
 
+    @classmethod
+    def of(cls, value: "ClassifierSpec | dict") -> "ClassifierSpec":
+        """A config's ``classifier`` field as a spec (a checkpoint's config stores it as a dict)."""
+        return cls(**value) if isinstance(value, dict) else value
+
     def build(self, num_classes: int = 10, in_dim: int = 784) -> nn.Module:
         """Build the network (``linear`` ignores the size options; ``hidden`` sizes the ``mlp``); ``in_dim``
         is the length of its input vectors (784 pixels; the ``cnn`` reads 28x28 images only)."""

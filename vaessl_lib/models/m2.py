@@ -88,8 +88,7 @@ class M2Config:
     likelihood: str = "bernoulli"
 
     def __post_init__(self) -> None:
-        if isinstance(self.classifier, dict):
-            self.classifier = ClassifierSpec(**self.classifier)
+        self.classifier = ClassifierSpec.of(self.classifier)
         if self.entropy not in ENTROPY_SIGNS:
             raise VaesslError(f"entropy must be one of {ENTROPY_SIGNS}, got {self.entropy!r}")
         if self.reduction not in ("mean", "sum"):

@@ -13,7 +13,6 @@ import torch
 import torch.nn.functional as F
 
 from ..augment import check_shift, random_shift
-from ..errors import VaesslError
 from .base import Batch, Classifies, TrainState
 from .classifiers import ClassifierSpec
 
@@ -28,8 +27,7 @@ class SupervisedConfig:
     shift: int = 0
 
     def __post_init__(self) -> None:
-        if isinstance(self.classifier, dict):
-            self.classifier = ClassifierSpec(**self.classifier)
+        self.classifier = ClassifierSpec.of(self.classifier)
         check_shift(self.shift)
 
     def to_dict(self) -> dict:
