@@ -28,6 +28,7 @@ row has an error, unless ``--allow-errors``.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import json
 import re
@@ -316,15 +317,9 @@ def grade_folder(submissions: str | Path, masters: dict[str, Path], out: str | P
     return grades
 
 
+@contextlib.contextmanager
 def with_temporary_masters(args_masters: str | None, args_autograders: str | None):
-    """The masters to grade with, from ``--masters`` or ``--autograders`` (a context manager)."""
-    import contextlib
-
-    @contextlib.contextmanager
-    def _ctx():
-        with tempfile.TemporaryDirectory(prefix="vaessl-masters-") as tmp:   # 0700: only this user
-            if args_autograders:
-                yield masters_from_autograders(args_autograders, tmp)
-            else:
-                yield masters_from(args_masters or "exercises")
-    return _ctx()
+    """The masters to grade with, from ``--masters`` or ``--autograders`` (unpacked into a 0700 folder)."""
+    with tempfile.TemporaryDirectory(prefix="vaessl-masters-") as tmp:
+        yield masters_from_autograders(args_autograders, tmp) if args_autograders else \
+            masters_from(args_masters or "exercises")

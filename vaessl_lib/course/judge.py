@@ -266,19 +266,14 @@ class RemoteFunction:
         return _replace(value, {id(t): j for t, j in zip(outputs, joined)})
 
 
-class Missing:
-    """An answer the notebook never defined: any use fails the test with what to do."""
+class Missing(wire.Refusal):
+    """An answer the notebook never defined."""
 
     def __init__(self, name: str):
-        self.name = name
+        self.__dict__["name"] = name
 
-    def _fail(self, *args, **kwargs):
-        raise AssertionError(f"{self.name} is not defined in the notebook: run the cell that defines it, "
-                             f"and keep its name")
-
-    __getattr__ = __call__ = __iter__ = __len__ = __getitem__ = __bool__ = __float__ = _fail
-    __eq__ = __lt__ = __le__ = __gt__ = __ge__ = __add__ = __sub__ = __mul__ = __truediv__ = _fail
-    __hash__ = object.__hash__
+    def reason(self) -> str:
+        return f"{self.name} is not defined in the notebook: run the cell that defines it, and keep its name"
 
 
 # -------------------------------------------------------------------------------------------- the judge
@@ -314,12 +309,9 @@ class Judge:
         self.reference = self._run_reference()
 
     def _run_reference(self) -> dict:
-        from IPython.core.interactiveshell import InteractiveShell
-        from traitlets.config import Config
+        from .submission_kernel import new_shell
 
-        config = Config()
-        config.HistoryManager.enabled = False
-        shell = InteractiveShell.instance(config=config)
+        shell = new_shell()
         for number, source in enumerate(self.rubric.cells, start=1):
             with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
                 result = shell.run_cell(source, store_history=False)

@@ -65,11 +65,6 @@ class Walls:
     uid: int | None = None
     notes: list[str] = field(default_factory=list)
 
-    def describe(self) -> str:
-        parts = [f"Landlock ABI {self.landlock_abi}" if self.landlock_abi else "no Landlock"]
-        parts.append(f"uid {self.uid}" if self.uid is not None else "the grader's own user")
-        return ", ".join(parts)
-
 
 def _libc():
     return ctypes.CDLL(None, use_errno=True)

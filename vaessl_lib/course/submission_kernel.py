@@ -30,6 +30,16 @@ def _one_line(exc: BaseException) -> str:
     return (text[0] if text else type(exc).__name__)[:300]
 
 
+def new_shell():
+    """An IPython shell to run notebook cells in (magics work), keeping no history on disk."""
+    from IPython.core.interactiveshell import InteractiveShell
+    from traitlets.config import Config
+
+    config = Config()
+    config.HistoryManager.enabled = False
+    return InteractiveShell.instance(config=config)
+
+
 class Kernel:
     def __init__(self, result_fd: int):
         self.result_fd = result_fd
@@ -39,12 +49,7 @@ class Kernel:
 
     # --------------------------------------------------------------------------------------- the cells
     def run_cells(self, cells: list[str]) -> list[tuple[int, str]]:
-        from IPython.core.interactiveshell import InteractiveShell
-        from traitlets.config import Config
-
-        config = Config()
-        config.HistoryManager.enabled = False
-        shell = InteractiveShell.instance(config=config)
+        shell = new_shell()
         shell.user_ns["__name__"] = "__main__"
         self.namespace = shell.user_ns
         errors = []

@@ -28,19 +28,29 @@ class WireError(Exception):
     """The other side sent something unreadable, too large, or nothing in time."""
 
 
-class Unreadable:
-    """Stands for a value the grader cannot read (a model, a custom object): any use fails the test."""
+class Refusal:
+    """Stands for an answer a test cannot use: any use fails the test with :meth:`reason`."""
 
-    def __init__(self, kind: str, text: str):
-        self.kind, self.text = kind, text
+    def reason(self) -> str:
+        raise NotImplementedError
 
     def _fail(self, *args, **kwargs):
-        raise AssertionError(f"the answer is a {self.kind} ({self.text}), which the grader cannot read: "
-                             f"return a tensor, a number, a string, or a list, tuple or dict of these")
+        raise AssertionError(self.reason())
 
     __getattr__ = __call__ = __iter__ = __len__ = __getitem__ = __bool__ = __float__ = __int__ = _fail
     __eq__ = __lt__ = __le__ = __gt__ = __ge__ = __add__ = __sub__ = __mul__ = __truediv__ = _fail
     __hash__ = object.__hash__
+
+
+class Unreadable(Refusal):
+    """A value the grader cannot read (a model, a custom object)."""
+
+    def __init__(self, kind: str, text: str):
+        self.__dict__.update(kind=kind, text=text)
+
+    def reason(self) -> str:
+        return (f"the answer is a {self.kind} ({self.text}), which the grader cannot read: "
+                f"return a tensor, a number, a string, or a list, tuple or dict of these")
 
     def __repr__(self) -> str:
         return f"<unreadable {self.kind}: {self.text}>"
